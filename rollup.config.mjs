@@ -1,0 +1,69 @@
+import typescript from '@rollup/plugin-typescript';
+import terser from '@rollup/plugin-terser';
+import resolve from '@rollup/plugin-node-resolve';
+import { dts } from 'rollup-plugin-dts';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const serverExternal = [...Object.keys(pkg.dependencies), /^node:/];
+
+// Type checking is `npm run typecheck`; the build only transpiles, so it stays fast.
+const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], compilerOptions: { sourceMap: true, declaration: false, noEmitOnError: false, outDir: undefined }, noForceEmit: false, outputToFilesystem: false });
+/**
+ * idb installs two optional extras at import time (db.get()-style shortcuts and async
+ * iterators) by calling replaceTraps(); Ferry uses neither, so the browser builds drop those
+ * two calls and keep idb's core (openDB, promise-wrapped transactions and cursors).
+ * The Chromium e2e tests run this build, so an idb change that breaks it fails them.
+ */
+function idbCoreOnly() {
+  return {
+    name: 'idb-core-only',
+    transform(code, id) {
+      if (!/[\\/]node_modules[\\/]idb[\\/]build[\\/]index\.js$/.test(id)) return null;
+      const ast = this.parse(code);
+      let out = code;
+      const calls = ast.body.filter((n) => n.type === 'ExpressionStatement' && n.expression.type === 'CallExpression' && n.expression.callee.name === 'replaceTraps');
+      if (calls.length !== 2) this.error(`idb-core-only: expected 2 replaceTraps() calls in idb, found ${calls.length}`);
+      for (const n of calls.reverse()) out = out.slice(0, n.start) + out.slice(n.end);
+      return { code: out, map: null };
+    },
+  };
+}
+const min = () => terser({ ecma: 2022, module: true, toplevel: true, compress: { passes: 3, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true, booleans_as_integers: false }, mangle: { properties: false } });
+
+export default [
+  // npm entry: tree-shakeable ESM; fflate lands in its own lazily imported chunk.
+  {
+    input: { index: 'src/sdk/index.ts' },
+    output: { dir: 'dist/sdk', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
+    plugins: [resolve({ browser: true }), idbCoreOnly(), ts(), min()],
+  },
+  // <script> build: one global (window.ferry), no fflate inside.
+  {
+    input: 'src/sdk/global.ts',
+    output: { file: 'dist/ferry.iife.js', format: 'iife', sourcemap: true },
+    plugins: [resolve({ browser: true }), idbCoreOnly(), ts(), min()],
+  },
+  {
+    input: 'src/sdk/gzip-global.ts',
+    output: { file: 'dist/ferry-gzip.iife.js', format: 'iife', sourcemap: true },
+    plugins: [resolve({ browser: true }), ts(), min()],
+  },
+  {
+    input: { index: 'src/protocol/index.ts' },
+    output: { dir: 'dist/protocol', format: 'es', sourcemap: true },
+    plugins: [ts()],
+  },
+  {
+    input: { index: 'src/server/index.ts', cli: 'src/server/cli.ts' },
+    output: { dir: 'dist/server', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
+    external: serverExternal,
+    plugins: [ts()],
+  },
+  {
+    input: { 'sdk/index': 'src/sdk/index.ts', 'protocol/index': 'src/protocol/index.ts', 'server/index': 'src/server/index.ts' },
+    output: { dir: 'dist', format: 'es' },
+    external: serverExternal,
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
+  },
+];

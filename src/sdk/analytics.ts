@@ -1,0 +1,311 @@
+import type { EventType, FerryEvent } from '../protocol/events.js';
+import { FerryError } from '../protocol/errors.js';
+import { MAX_EVENT_BYTES } from '../protocol/limits.js';
+import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
+import { Emitter, type EventName, type Listener } from './emitter.js';
+import { buildEvent, pageContext, type CallOptions } from './event-builder.js';
+import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
+import { Identity, type UserState } from './identity.js';
+import { createFlushLock, type FlushLock } from './lock.js';
+import { openStore } from './open-store.js';
+import { resolveOptions, type LoadOptions, type ResolvedOptions } from './options.js';
+import type { QueueStore, StoreKind } from './queue-store.js';
+import { WriteQueue } from './queue.js';
+
+export type Properties = Record<string, unknown>;
+export type Traits = Record<string, unknown>;
+
+/** A call recorded before load() (or by the <script> snippet's stub): method, arguments, epoch ms. */
+export type RecordedCall = [method: string, args: unknown[], timestampMs?: number];
+
+export interface SdkState {
+  storage: StoreKind | 'none';
+  /** Events in the shared queue (all tabs of this origin and write key). */
+  queued: number;
+  /** Calls made but not yet written to storage. */
+  buffered: number;
+  /** Events of the batch this tab has on the wire. */
+  inFlight: number;
+  backoff: BackoffState;
+  online: boolean;
+  /** This tab is the one sending for the origin right now. */
+  flushing: boolean;
+  /** Some tab (maybe this one) is sending for the origin right now. */
+  anyTabFlushing: boolean;
+  lock: FlushLock['kind'] | 'none';
+}
+
+const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush']);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The public SDK. Every method returns at once and never throws into the page (G1): a
+ * mistake becomes an `error` event. Nothing touches storage, timers or globals before load().
+ */
+export class Analytics {
+  private options: ResolvedOptions | undefined;
+  private readonly emitter = new Emitter();
+  private identity: Identity | undefined;
+  private queue: WriteQueue | undefined;
+  private flusher: Flusher | undefined;
+  private store: QueueStore | undefined;
+  private lock: FlushLock | undefined;
+  private readyPromise: Promise<void> | undefined;
+  private preload: RecordedCall[] = [];
+  /** Set while replaying recorded calls, so their events keep the time they were made. */
+  private callTimeMs: number | undefined;
+  private writtenSinceFlush = 0;
+  private detach: Array<() => void> = [];
+
+  constructor(private readonly gzipFallback?: GzipLoader) {}
+
+  /**
+   * Resolves the options, opens the queue and starts sending. Throws a FerryError for bad
+   * options (a developer mistake worth a loud failure); everything after that is silent.
+   */
+  load(userOptions: LoadOptions): Promise<void> {
+    if (this.readyPromise) return this.readyPromise;
+    const options = resolveOptions(userOptions);
+    this.options = options;
+    this.identity = new Identity(options.cookie);
+    this.queue = new WriteQueue(
+      () => options.maxQueueEvents,
+      (ids, evicted) => this.written(ids.length, evicted),
+      (err, lost) => this.emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
+    );
+    const pending = this.preload;
+    this.preload = [];
+    this.replay(pending);
+    this.readyPromise = this.open(options);
+    return this.readyPromise;
+  }
+
+  private async open(options: ResolvedOptions): Promise<void> {
+    const store = await openStore(options.writeKey, options.storage, (info) => this.emitter.emit('storage-fallback', info));
+    this.store = store;
+    this.lock = createFlushLock(options.writeKey);
+    this.flusher = new Flusher({
+      store,
+      options,
+      emitter: this.emitter,
+      lock: this.lock,
+      compress: createCompressor(this.gzipFallback),
+      queue: this.queue!,
+    });
+    this.queue!.attach(store);
+    this.listen();
+    await this.flusher.start();
+  }
+
+  private listen(): void {
+    const win = globalThis as unknown as Partial<Window>;
+    const doc = (globalThis as { document?: Document }).document;
+    const add = (target: EventTarget | undefined, type: string, fn: () => void) => {
+      if (!target?.addEventListener) return;
+      target.addEventListener(type, fn);
+      this.detach.push(() => target.removeEventListener(type, fn));
+    };
+    const exit = () => this.flusher?.flushOnExit();
+    // Never `unload`: it breaks the back/forward cache and does not fire on mobile.
+    add(doc, 'visibilitychange', () => {
+      if (doc?.visibilityState === 'hidden') exit();
+    });
+    add(win as EventTarget, 'pagehide', exit);
+    add(win as EventTarget, 'online', () => void this.flusher?.flush(false));
+  }
+
+  /** Resolves once storage is open (or has fallen back). */
+  ready(): Promise<void> {
+    return this.readyPromise ?? Promise.reject(new FerryError('invalid_call', 'load() has not been called'));
+  }
+
+  on<K extends EventName>(name: K, listener: Listener<K>): () => void {
+    return this.emitter.on(name, listener);
+  }
+
+  track(event: string, properties?: Properties, options?: CallOptions): void {
+    this.guard('track', [event, properties, options], () => {
+      if (typeof event !== 'string' || event === '') throw new FerryError('invalid_call', 'track(): the event name must be a non-empty string');
+      this.enqueue('track', { event, properties: isObject(properties) ? properties : {} }, options);
+    });
+  }
+
+  /** page([category], [name], [properties], [options]) as in analytics.js. */
+  page(...args: unknown[]): void {
+    this.guard('page', args, () => {
+      const a = [...args];
+      let category: string | undefined;
+      let name: string | undefined;
+      if (typeof a[0] === 'string' && typeof a[1] === 'string') {
+        category = a.shift() as string;
+        name = a.shift() as string;
+      } else if (typeof a[0] === 'string' || a[0] === null) {
+        name = (a.shift() as string | null) ?? undefined;
+      }
+      const properties = isObject(a[0]) ? (a.shift() as Properties) : {};
+      const options = isObject(a[0]) ? (a[0] as CallOptions) : undefined;
+      const fields: Partial<FerryEvent> = { properties: { ...pageContext(), ...properties, ...(name ? { name } : {}), ...(category ? { category } : {}) } };
+      if (name) fields.name = name;
+      if (category) fields.category = category;
+      this.enqueue('page', fields, options);
+    });
+  }
+
+  screen(name?: string, properties?: Properties, options?: CallOptions): void {
+    this.guard('screen', [name, properties, options], () => {
+      const fields: Partial<FerryEvent> = { properties: isObject(properties) ? properties : {} };
+      if (typeof name === 'string' && name) fields.name = name;
+      this.enqueue('screen', fields, options);
+    });
+  }
+
+  /** identify([userId], [traits], [options]): a new userId starts fresh traits; traits persist. */
+  identify(userIdOrTraits?: string | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
+    this.guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
+      let userId: string | null | undefined;
+      let traits: Traits | undefined;
+      let options: CallOptions | undefined;
+      if (isObject(userIdOrTraits)) {
+        traits = userIdOrTraits;
+        options = traitsOrOptions as CallOptions | undefined;
+      } else {
+        if (userIdOrTraits != null && typeof userIdOrTraits !== 'string') throw new FerryError('invalid_call', 'identify(): userId must be a string');
+        userId = userIdOrTraits;
+        traits = isObject(traitsOrOptions) ? traitsOrOptions : undefined;
+        options = maybeOptions;
+      }
+      const state = this.identity!.identify(userId || undefined, traits);
+      this.enqueue('identify', { traits: { ...state.traits } }, options);
+    });
+  }
+
+  group(groupId: string, traits?: Traits, options?: CallOptions): void {
+    this.guard('group', [groupId, traits, options], () => {
+      if (typeof groupId !== 'string' || groupId === '') throw new FerryError('invalid_call', 'group(): groupId must be a non-empty string');
+      this.enqueue('group', { groupId, traits: isObject(traits) ? traits : {} }, options);
+    });
+  }
+
+  /** alias(userId, [previousId]): previousId defaults to the current userId, else anonymousId. */
+  alias(userId: string, previousId?: string, options?: CallOptions): void {
+    this.guard('alias', [userId, previousId, options], () => {
+      if (typeof userId !== 'string' || userId === '') throw new FerryError('invalid_call', 'alias(): userId must be a non-empty string');
+      const state = this.identity!.get();
+      const prev = typeof previousId === 'string' && previousId ? previousId : (state.userId ?? state.anonymousId);
+      this.enqueue('alias', { previousId: prev, userId }, options);
+    });
+  }
+
+  /** Forgets the user: new anonymousId, no userId, no traits. Queued events are kept. */
+  reset(): void {
+    this.guard('reset', [], () => {
+      this.identity!.reset();
+    });
+  }
+
+  /** The current identity; before load() the ids are not known yet. */
+  user(): Readonly<UserState> {
+    if (!this.identity) return { anonymousId: '', userId: null, traits: {} };
+    const s = this.identity.get();
+    return { anonymousId: s.anonymousId, userId: s.userId, traits: { ...s.traits } };
+  }
+
+  /** Settles when the queue is empty (ok) or the attempt failed (ok: false, with the reason). */
+  async flush(): Promise<FlushResult> {
+    if (!this.readyPromise) return { ok: false, sent: 0, remaining: 0, reason: 'failed' };
+    await this.readyPromise;
+    await this.queue!.settled();
+    return this.flusher!.flush(true);
+  }
+
+  /** What the SDK is doing right now: for dashboards, tests and the demo page. */
+  async state(): Promise<SdkState> {
+    const nav = (globalThis as { navigator?: Navigator }).navigator;
+    return {
+      storage: this.store?.kind ?? 'none',
+      queued: this.store ? await this.store.count() : 0,
+      buffered: this.queue?.pendingWrites() ?? this.preload.length,
+      inFlight: this.flusher?.inFlightCount() ?? 0,
+      backoff: { ...(this.flusher?.backoffState() ?? { attempt: 0, nextAttemptAt: 0, status: 0 }) },
+      online: nav?.onLine !== false,
+      flushing: this.flusher?.isDraining() ?? false,
+      anyTabFlushing: this.lock ? await this.lock.held() : false,
+      lock: this.lock?.kind ?? 'none',
+    };
+  }
+
+  /** Stops timers and listeners; queued events stay in storage for the next page. */
+  close(): void {
+    this.flusher?.stop();
+    for (const d of this.detach.splice(0)) d();
+    this.store?.close();
+  }
+
+  /** Replays calls recorded before the SDK was ready, in order, with their original times. */
+  replay(calls: RecordedCall[]): void {
+    for (const [method, args, ts] of calls) {
+      if (!REPLAYABLE.has(method)) continue;
+      this.callTimeMs = typeof ts === 'number' ? ts : undefined;
+      try {
+        (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
+      } finally {
+        this.callTimeMs = undefined;
+      }
+    }
+  }
+
+  private guard(method: string, args: unknown[], fn: () => void): void {
+    try {
+      if (!this.options) {
+        this.preload.push([method, args, this.callTimeMs ?? Date.now()]);
+        return;
+      }
+      fn();
+    } catch (err) {
+      this.emitError(err);
+    }
+  }
+
+  private emitError(err: unknown): void {
+    const error = err instanceof FerryError ? err : new FerryError('invalid_call', String(err), { cause: err });
+    this.emitter.emit('error', error);
+  }
+
+  private enqueue(type: EventType, fields: Partial<FerryEvent>, options: CallOptions | undefined): void {
+    const now = this.callTimeMs ?? Date.now();
+    let event: Record<string, unknown> | null = buildEvent(type, fields, this.identity!.get(), options, now);
+    for (const mw of this.options!.middleware) {
+      event = mw(event);
+      if (!event) return;
+    }
+    const messageId = String(event.messageId);
+    let json: string;
+    try {
+      json = JSON.stringify(event);
+    } catch (err) {
+      this.emitter.emit('dropped', { reason: 'not_serializable', count: 1, messageIds: [messageId] });
+      throw new FerryError('not_serializable', `${type}(): not serializable, not queued: ${String(err)}`, { cause: err });
+    }
+    const bytes = utf8Length(json);
+    if (bytes > MAX_EVENT_BYTES) {
+      this.emitter.emit('dropped', { reason: 'event_too_large', count: 1, messageIds: [messageId] });
+      throw new FerryError('event_too_large', `${type}(): ${bytes} bytes > ${MAX_EVENT_BYTES}, not queued`);
+    }
+    this.queue!.push({ json, bytes, messageId, enqueuedAt: Date.now() });
+    this.emitter.emit('enqueued', { event: event as FerryEvent });
+  }
+
+  private written(count: number, evicted: Array<{ messageId: string }>): void {
+    if (evicted.length > 0) this.emitter.emit('dropped', { reason: 'queue_full', count: evicted.length, messageIds: evicted.map((e) => e.messageId) });
+    this.writtenSinceFlush += count;
+    if (this.writtenSinceFlush >= this.options!.flushAt) {
+      this.writtenSinceFlush = 0;
+      this.flusher?.schedule(0);
+    } else {
+      this.flusher?.schedule(this.options!.flushIntervalMs);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import type { EventContext, EventType, FerryEvent } from '../protocol/events.js';
+import { uuidv4 } from '../protocol/uuid.js';
+import { LIBRARY_NAME, VERSION } from './version.js';
+
+export interface CallOptions {
+  /** When the event happened; defaults to now. */
+  timestamp?: Date | string | number;
+  /** Merged over the automatic context. */
+  context?: Record<string, unknown>;
+  integrations?: Record<string, unknown>;
+  /** Overrides for this one event. */
+  anonymousId?: string;
+  userId?: string;
+  messageId?: string;
+}
+
+export interface IdentitySnapshot {
+  anonymousId: string;
+  userId: string | null;
+}
+
+/** The parts of the context that cannot change during a page's life, read once. */
+let staticContext: Omit<EventContext, 'page'> | undefined;
+
+function readStaticContext(): Omit<EventContext, 'page'> {
+  if (staticContext) return staticContext;
+  const nav = (globalThis as { navigator?: Navigator }).navigator;
+  const scr = (globalThis as { screen?: Screen }).screen;
+  const ctx: Omit<EventContext, 'page'> = { library: { name: LIBRARY_NAME, version: VERSION } };
+  if (nav?.userAgent) ctx.userAgent = nav.userAgent;
+  if (nav?.language) ctx.locale = nav.language;
+  try {
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz) ctx.timezone = tz;
+  } catch {
+    // Intl without time zone data: leave it out.
+  }
+  if (scr) {
+    const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
+    ctx.screen = dpr ? { width: scr.width, height: scr.height, density: dpr } : { width: scr.width, height: scr.height };
+  }
+  staticContext = ctx;
+  return ctx;
+}
+
+/** The page changes in single-page apps, so it is read per event. */
+export function pageContext(): EventContext['page'] | undefined {
+  const loc = (globalThis as { location?: Location }).location;
+  const doc = (globalThis as { document?: Document }).document;
+  if (!loc) return undefined;
+  return {
+    path: loc.pathname,
+    referrer: doc?.referrer ?? '',
+    search: loc.search,
+    title: doc?.title ?? '',
+    url: loc.href,
+  };
+}
+
+function toIso(ts: CallOptions['timestamp'], nowMs: number): string {
+  const d = new Date(ts ?? nowMs);
+  // An unparseable timestamp from the page is replaced by the call time rather than failing the event.
+  return (Number.isNaN(d.getTime()) ? new Date(nowMs) : d).toISOString();
+}
+
+/** Builds a complete Segment-spec event; nothing here touches storage. */
+export function buildEvent(
+  type: EventType,
+  fields: Partial<FerryEvent>,
+  identity: IdentitySnapshot,
+  options: CallOptions | undefined,
+  nowMs: number,
+): FerryEvent {
+  const base = readStaticContext();
+  const page = pageContext();
+  const context: EventContext = page ? { ...base, page } : { ...base };
+  if (options?.context) Object.assign(context, options.context);
+  const event: FerryEvent = {
+    type,
+    messageId: options?.messageId ?? uuidv4(),
+    anonymousId: options?.anonymousId ?? identity.anonymousId,
+    ...fields,
+    context,
+    originalTimestamp: toIso(options?.timestamp, nowMs),
+  };
+  const userId = options?.userId ?? identity.userId;
+  if (userId != null && event.userId === undefined) event.userId = userId;
+  if (options?.integrations) event.integrations = options.integrations;
+  return event;
+}

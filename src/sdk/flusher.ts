@@ -1,0 +1,279 @@
+import { KEEPALIVE_MAX_BYTES } from '../protocol/limits.js';
+import { classifyStatus, retryDelayMs } from '../protocol/retry.js';
+import { FerryError } from '../protocol/errors.js';
+
+import type { Emitter } from './emitter.js';
+import type { FlushLock } from './lock.js';
+import type { ResolvedOptions } from './options.js';
+import type { QueueRecord, QueueStore } from './queue-store.js';
+import type { WriteQueue } from './queue.js';
+import { postBatch, type SendResult } from './transport.js';
+
+export interface FlushResult {
+  ok: boolean;
+  /** Events acknowledged by the server during this flush. */
+  sent: number;
+  /** Events still queued afterwards. */
+  remaining: number;
+  reason?: 'offline' | 'backoff' | 'failed' | 'unauthorized';
+}
+
+export interface BackoffState {
+  attempt: number;
+  nextAttemptAt: number;
+  status: number;
+}
+
+const BACKOFF_KEY = 'backoff';
+/** Part of the 64 KiB keepalive budget that normal sends may use; the rest is kept for page hide. */
+const KEEPALIVE_SEND_BYTES = KEEPALIVE_MAX_BYTES / 2;
+
+export interface FlusherDeps {
+  store: QueueStore;
+  options: ResolvedOptions;
+  emitter: Emitter;
+  lock: FlushLock;
+  compress: (text: string) => Promise<Uint8Array>;
+  queue: WriteQueue;
+  now?: () => number;
+  random?: () => number;
+}
+
+function isOffline(): boolean {
+  const nav = (globalThis as { navigator?: Navigator }).navigator;
+  return nav?.onLine === false;
+}
+
+/** The JSON envelope, assembled from the stored event texts without re-serializing them. */
+export function envelope(records: ReadonlyArray<{ json: string }>, writeKey: string, sentAt: string): string {
+  let body = '{"batch":[';
+  for (let i = 0; i < records.length; i++) body += (i ? ',' : '') + records[i]!.json;
+  return `${body}],"sentAt":${JSON.stringify(sentAt)},"writeKey":${JSON.stringify(writeKey)}}`;
+}
+
+const ENVELOPE_BYTES = 128;
+
+/** The oldest records that fit the byte limit; always at least one so a big event cannot stall the queue. */
+export function takeBatch(records: QueueRecord[], maxBytes: number): QueueRecord[] {
+  let bytes = ENVELOPE_BYTES;
+  let n = 0;
+  while (n < records.length && (n === 0 || bytes + records[n]!.bytes + 1 <= maxBytes)) {
+    bytes += records[n]!.bytes + 1;
+    n++;
+  }
+  return records.slice(0, n);
+}
+
+/**
+ * The send policy: reads the oldest events under the origin-wide lock, sends one batch at a
+ * time, deletes exactly what the server acknowledged, backs off on transient failures and
+ * splits rejected batches to isolate the bad event.
+ */
+export class Flusher {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private pending: Promise<FlushResult> | undefined;
+  private again = false;
+  private inFlight: Set<number> = new Set();
+  private draining = false;
+  private backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: FlusherDeps) {
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** Restores the persisted backoff, so a reload does not hammer a failing server. */
+  async start(): Promise<void> {
+    const saved = await this.deps.store.getMeta<BackoffState>(BACKOFF_KEY);
+    if (saved && typeof saved.nextAttemptAt === 'number') this.backoff = saved;
+    this.schedule(Math.max(0, this.backoff.nextAttemptAt - this.now()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  backoffState(): Readonly<BackoffState> {
+    return this.backoff;
+  }
+
+  isDraining(): boolean {
+    return this.draining;
+  }
+
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Asks for a flush in `delayMs` unless one is already due sooner. */
+  schedule(delayMs: number): void {
+    if (this.stopped) return;
+    const at = this.now() + delayMs;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      void this.flush(false);
+    }, delayMs);
+  }
+
+  /**
+   * Drains the queue under the lock. Requests made while one is pending share it; requests
+   * made while draining make the drain go round once more. `force` ignores the backoff wait
+   * (an explicit flush() by the page), never the offline state.
+   */
+  flush(force: boolean): Promise<FlushResult> {
+    if (this.draining) this.again = true;
+    if (this.pending) return this.pending;
+    const run = this.deps.lock
+      .withLock(async () => {
+        this.draining = true;
+        try {
+          let result: FlushResult;
+          do {
+            this.again = false;
+            result = await this.drain(force);
+          } while (this.again && result.ok);
+          return result;
+        } finally {
+          this.draining = false;
+        }
+      })
+      .catch(async (err: unknown): Promise<FlushResult> => {
+        this.deps.emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
+        this.schedule(this.deps.options.retry.capMs);
+        return { ok: false, sent: 0, remaining: await this.deps.store.count().catch(() => -1), reason: 'failed' };
+      })
+      .finally(() => {
+        if (this.pending === run) this.pending = undefined;
+      });
+    this.pending = run;
+    return run;
+  }
+
+  private async setBackoff(state: BackoffState): Promise<void> {
+    this.backoff = state;
+    await this.deps.store.setMeta(BACKOFF_KEY, state);
+    this.deps.emitter.emit('backoff', state);
+  }
+
+  private async drain(force: boolean): Promise<FlushResult> {
+    const { store, options, emitter } = this.deps;
+    // Another tab may have backed off while this one waited for the lock.
+    const shared = await store.getMeta<BackoffState>(BACKOFF_KEY);
+    if (shared) this.backoff = shared;
+    let sent = 0;
+    let limit = options.flushAt;
+    const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent, remaining: await store.count(), reason });
+    for (;;) {
+      if (isOffline()) return fail('offline');
+      const wait = this.backoff.nextAttemptAt - this.now();
+      if (wait > 0 && !force) {
+        this.schedule(wait);
+        return fail('backoff');
+      }
+      const oldest = await store.oldest(limit);
+      if (oldest.length === 0) return { ok: true, sent, remaining: 0 };
+
+      const expiredBefore = this.now() - options.maxEventAgeMs;
+      const expired = oldest.filter((r) => r.enqueuedAt < expiredBefore);
+      if (expired.length > 0) {
+        await this.drop(expired, 'expired');
+        continue;
+      }
+
+      const batch = takeBatch(oldest, options.maxBatchBytes);
+      const result = await this.send(batch);
+      const action = classifyStatus(result.status);
+      if (action === 'success') {
+        const rejected = Array.isArray(result.response?.rejected) ? result.response.rejected : [];
+        await store.remove(batch.map((r) => r.id));
+        this.deps.queue.forget(batch.map((r) => r.id));
+        if (this.backoff.attempt !== 0 || this.backoff.nextAttemptAt !== 0) await this.setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
+        const rejectedIdx = new Set(rejected.map((r) => r.index));
+        const delivered = batch.filter((_, i) => !rejectedIdx.has(i));
+        sent += delivered.length;
+        if (delivered.length > 0) emitter.emit('delivered', { count: delivered.length, messageIds: delivered.map((r) => r.messageId) });
+        for (const r of rejected) {
+          const rec = batch[r.index];
+          if (rec) emitter.emit('dropped', { reason: 'rejected_by_server', count: 1, messageIds: [rec.messageId], detail: r.reason });
+        }
+        limit = options.flushAt;
+        continue;
+      }
+      if (action === 'reject') {
+        if (batch.length > 1) {
+          // Halve until the culprit stands alone; its siblings go through in the smaller batches.
+          limit = Math.ceil(batch.length / 2);
+          continue;
+        }
+        await this.drop(batch, 'rejected_by_server', result.response?.error ?? `HTTP ${result.status}`);
+        limit = options.flushAt;
+        continue;
+      }
+      // retry, or pause (bad write key): keep everything and wait. A 401 waits the longest.
+      const attempt = this.backoff.attempt + 1;
+      const delay = action === 'pause'
+        ? options.retry.capMs
+        : retryDelayMs(this.backoff.attempt, result.retryAfterMs, this.random, options.retry);
+      await this.setBackoff({ attempt, nextAttemptAt: this.now() + delay, status: result.status });
+      this.schedule(delay);
+      if (action === 'pause') {
+        emitter.emit('error', new FerryError('unauthorized', `write key refused (HTTP ${result.status}); events kept`));
+        return fail('unauthorized');
+      }
+      return fail('failed');
+    }
+  }
+
+  private async drop(records: QueueRecord[], reason: string, detail?: string): Promise<void> {
+    await this.deps.store.remove(records.map((r) => r.id));
+    this.deps.queue.forget(records.map((r) => r.id));
+    this.deps.emitter.emit('dropped', { reason, count: records.length, messageIds: records.map((r) => r.messageId), ...(detail ? { detail } : {}) });
+  }
+
+  private async send(batch: QueueRecord[]): Promise<SendResult> {
+    const body = await this.deps.compress(envelope(batch, this.deps.options.writeKey, new Date(this.now()).toISOString()));
+    for (const r of batch) this.inFlight.add(r.id);
+    try {
+      return await postBatch(this.deps.options.batchUrl, body, body.byteLength <= KEEPALIVE_SEND_BYTES);
+    } finally {
+      this.inFlight.clear();
+    }
+  }
+
+  /**
+   * The page is being hidden and may never run again: hand this tab's unsent events to a
+   * keepalive request, synchronously. They stay queued until a 2xx is seen; if the page
+   * survives and the answer arrives, they are deleted, otherwise the next visit resends them
+   * and the server's dedupe absorbs the copy.
+   */
+  flushOnExit(): void {
+    if (this.stopped || isOffline() || this.backoff.nextAttemptAt > this.now()) return;
+    const { options, store, queue } = this.deps;
+    const budget = KEEPALIVE_MAX_BYTES - KEEPALIVE_SEND_BYTES - ENVELOPE_BYTES;
+    const records: Array<{ json: string; bytes: number; id?: number }> = [];
+    let bytes = 0;
+    for (const r of queue.unacknowledged()) {
+      if (r.id !== undefined && this.inFlight.has(r.id)) continue;
+      if (bytes + r.bytes + 1 > budget) break;
+      bytes += r.bytes + 1;
+      records.push(r);
+    }
+    if (records.length === 0) return;
+    const body = envelope(records, options.writeKey, new Date(this.now()).toISOString());
+    void postBatch(options.batchUrl, body, true).then(async (res) => {
+      if (classifyStatus(res.status) !== 'success') return;
+      const ids = records.flatMap((r) => (r.id === undefined ? [] : [r.id]));
+      await store.remove(ids).catch(() => undefined);
+      queue.forget(ids);
+    });
+  }
+}

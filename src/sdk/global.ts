@@ -1,0 +1,62 @@
+/**
+ * The <script> build. It replaces the snippet's stub `window.ferry` with the real SDK and
+ * replays the recorded calls in order, with the times they were made. Zero-code form:
+ *   <script src="/ferry.iife.js" data-write-key="KEY" data-endpoint="https://collect.example.com"></script>
+ * loads and records a page view.
+ */
+import { Analytics, type RecordedCall } from './analytics.js';
+import type { GzipFn } from './compress.js';
+
+interface Stub {
+  q?: RecordedCall[];
+}
+
+declare global {
+  interface Window {
+    ferry?: Analytics | Stub;
+    __ferryGzip?: GzipFn;
+  }
+}
+
+const script = document.currentScript as HTMLScriptElement | null;
+const base = script?.src ? script.src.replace(/[^/]*$/, '') : '';
+
+/** The fflate fallback ships as its own file beside this one, loaded only where needed. */
+function loadGzipScript(): Promise<GzipFn> {
+  return new Promise((resolve, reject) => {
+    if (window.__ferryGzip) return resolve(window.__ferryGzip);
+    const el = document.createElement('script');
+    el.src = `${base}ferry-gzip.iife.js`;
+    el.async = true;
+    el.onload = () => (window.__ferryGzip ? resolve(window.__ferryGzip) : reject(new Error('gzip fallback did not register')));
+    el.onerror = () => reject(new Error('gzip fallback failed to load'));
+    document.head.appendChild(el);
+  });
+}
+
+const existing = window.ferry;
+if (!(existing instanceof Analytics)) {
+  const analytics = new Analytics(loadGzipScript);
+  const calls = (existing as Stub | undefined)?.q ?? [];
+  window.ferry = analytics;
+  for (const call of calls) {
+    if (call[0] === 'load') {
+      try {
+        void analytics.load(call[1][0] as Parameters<Analytics['load']>[0]);
+      } catch (err) {
+        console.error('[ferry]', err);
+      }
+    } else {
+      analytics.replay([call]);
+    }
+  }
+  const writeKey = script?.dataset.writeKey;
+  if (writeKey && calls.length === 0) {
+    try {
+      void analytics.load({ writeKey, ...(script?.dataset.endpoint ? { endpoint: script.dataset.endpoint } : {}) });
+      analytics.page();
+    } catch (err) {
+      console.error('[ferry]', err);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { IdbStore } from './queue-db.js';
+import { localStorageStore, memoryStore, type QueueStore } from './queue-store.js';
+
+export interface FallbackInfo {
+  from: string;
+  to: string;
+  reason: string;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * IndexedDB, else localStorage, else memory. Each step down is reported through
+ * `onFallback`, so a page never loses durability without being told.
+ */
+export async function openStore(
+  writeKey: string,
+  preference: 'auto' | 'localStorage' | 'memory',
+  onFallback: (info: FallbackInfo) => void,
+): Promise<QueueStore> {
+  let reason = '';
+  if (preference === 'auto') {
+    try {
+      if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
+      return await IdbStore.open(writeKey);
+    } catch (err) {
+      reason = message(err);
+    }
+  }
+  if (preference !== 'memory') {
+    try {
+      const store = localStorageStore(writeKey);
+      if (preference === 'auto') onFallback({ from: 'indexeddb', to: 'localStorage', reason });
+      return store;
+    } catch (err) {
+      reason = reason ? `${reason}; ${message(err)}` : message(err);
+    }
+  }
+  const from = preference === 'auto' ? 'indexeddb' : preference;
+  if (preference !== 'memory') onFallback({ from, to: 'memory', reason });
+  return memoryStore();
+}

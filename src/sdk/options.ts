@@ -1,0 +1,96 @@
+import { DEFAULT_BACKOFF, MAX_BATCH_BYTES } from '../protocol/index.js';
+import { FerryError } from '../protocol/errors.js';
+
+export interface RetryOptions {
+  /** First backoff window; doubles per failed attempt (full jitter). */
+  baseMs?: number;
+  /** Largest wait between attempts, also the cap applied to Retry-After. */
+  capMs?: number;
+}
+
+export interface LoadOptions {
+  writeKey: string;
+  /** Collector base URL, e.g. https://collect.example.com. Defaults to this page's origin. */
+  endpoint?: string;
+  /** Events per batch. */
+  flushAt?: number;
+  /** How long an event may wait for company before a batch is sent. */
+  flushIntervalMs?: number;
+  /** Uncompressed byte limit of one batch (the server takes up to 500 KB). */
+  maxBatchBytes?: number;
+  /** Queue cap; beyond it the oldest events are evicted and reported as `dropped`. */
+  maxQueueEvents?: number;
+  /** Events older than this are evicted unsent and reported as `dropped`. */
+  maxEventAgeMs?: number;
+  retry?: RetryOptions;
+  /** Set false to keep the identity in localStorage only. */
+  cookie?: boolean;
+  /** Force a storage backend (tests, or pages that forbid IndexedDB). */
+  storage?: 'auto' | 'localStorage' | 'memory';
+  /** Middleware: each event passes through in order; return null to drop it. */
+  middleware?: Array<(event: Record<string, unknown>) => Record<string, unknown> | null>;
+}
+
+export interface ResolvedOptions {
+  readonly writeKey: string;
+  readonly endpoint: string;
+  readonly batchUrl: string;
+  readonly flushAt: number;
+  readonly flushIntervalMs: number;
+  readonly maxBatchBytes: number;
+  readonly maxQueueEvents: number;
+  readonly maxEventAgeMs: number;
+  readonly retry: Readonly<Required<RetryOptions>>;
+  readonly cookie: boolean;
+  readonly storage: 'auto' | 'localStorage' | 'memory';
+  readonly middleware: ReadonlyArray<(event: Record<string, unknown>) => Record<string, unknown> | null>;
+}
+
+export const DEFAULTS = Object.freeze({
+  flushAt: 100,
+  flushIntervalMs: 1000,
+  maxBatchBytes: 450 * 1024,
+  maxQueueEvents: 10_000,
+  maxEventAgeMs: 7 * 24 * 3600_000,
+});
+
+/** Numeric options: name, default, largest allowed value. */
+const NUMERIC: ReadonlyArray<[name: 'flushAt' | 'flushIntervalMs' | 'maxBatchBytes' | 'maxQueueEvents' | 'maxEventAgeMs' | 'baseMs' | 'capMs', fallback: number, max: number]> = [
+  ['flushAt', DEFAULTS.flushAt, 10_000],
+  ['flushIntervalMs', DEFAULTS.flushIntervalMs, 2 ** 31],
+  ['maxBatchBytes', DEFAULTS.maxBatchBytes, MAX_BATCH_BYTES],
+  ['maxQueueEvents', DEFAULTS.maxQueueEvents, 2 ** 31],
+  ['maxEventAgeMs', DEFAULTS.maxEventAgeMs, 2 ** 53],
+  ['baseMs', DEFAULT_BACKOFF.baseMs, 2 ** 31],
+  ['capMs', DEFAULT_BACKOFF.capMs, 2 ** 31],
+];
+
+export function resolveOptions(user: LoadOptions): ResolvedOptions {
+  if (typeof user?.writeKey !== 'string' || user.writeKey === '') {
+    throw new FerryError('invalid_call', 'load(): writeKey is required');
+  }
+  const numbers: Record<string, number> = {};
+  const given: Record<string, unknown> = { ...user, ...user.retry };
+  for (const [name, fallback, max] of NUMERIC) {
+    const value = given[name] ?? fallback;
+    if (typeof value !== 'number' || !(value > 0 && value <= max) || Math.floor(value) !== value) {
+      throw new FerryError('invalid_call', `load(): ${name} must be an integer in 1..${max}, got ${String(value)}`);
+    }
+    numbers[name] = value;
+  }
+  const endpoint = (user.endpoint ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
+  return Object.freeze({
+    writeKey: user.writeKey,
+    endpoint,
+    batchUrl: `${endpoint}/v1/batch`,
+    flushAt: numbers.flushAt!,
+    flushIntervalMs: numbers.flushIntervalMs!,
+    maxBatchBytes: numbers.maxBatchBytes!,
+    maxQueueEvents: numbers.maxQueueEvents!,
+    maxEventAgeMs: numbers.maxEventAgeMs!,
+    retry: Object.freeze({ baseMs: numbers.baseMs!, capMs: numbers.capMs! }),
+    cookie: user.cookie !== false,
+    storage: user.storage ?? 'auto',
+    middleware: Object.freeze([...(user.middleware ?? [])]),
+  });
+}

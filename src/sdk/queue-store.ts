@@ -1,0 +1,137 @@
+/**
+ * What a queued event is, and the storage contract every backend meets.
+ * Records are plain JSON-serializable data: the event is kept as the JSON text that
+ * will go on the wire, so a flush concatenates strings instead of re-serializing.
+ */
+
+export interface NewRecord {
+  /** The event, serialized once at the call. */
+  json: string;
+  /** UTF-8 length of json. */
+  bytes: number;
+  messageId: string;
+  /** Epoch ms when queued, for maxEventAgeMs. */
+  enqueuedAt: number;
+}
+
+export interface QueueRecord extends NewRecord {
+  /** Auto-increment key: the FIFO order, shared by every tab of the origin. */
+  id: number;
+}
+
+export type StoreKind = 'indexeddb' | 'localStorage' | 'memory';
+
+export interface AppendResult {
+  ids: number[];
+  /** Oldest records removed to respect the queue cap, in the same transaction. */
+  evicted: QueueRecord[];
+}
+
+export interface QueueStore {
+  readonly kind: StoreKind;
+  /** Appends in order and evicts the oldest beyond maxEvents, atomically. */
+  append(records: NewRecord[], maxEvents: number): Promise<AppendResult>;
+  /** The oldest `limit` records, oldest first. */
+  oldest(limit: number): Promise<QueueRecord[]>;
+  /** Deletes exactly these keys, atomically. */
+  remove(ids: number[]): Promise<void>;
+  count(): Promise<number>;
+  getMeta<T>(key: string): Promise<T | undefined>;
+  setMeta(key: string, value: unknown): Promise<void>;
+  close(): void;
+}
+
+interface ArrayState {
+  seq: number;
+  records: QueueRecord[];
+  meta: Record<string, unknown>;
+}
+
+/**
+ * The synchronous backends (memory, localStorage) share one implementation: an array
+ * of records plus load/save hooks. localStorage reloads before each operation, so
+ * other tabs' writes are seen; every operation is synchronous and therefore atomic.
+ */
+export class ArrayStore implements QueueStore {
+  private state: ArrayState = { seq: 0, records: [], meta: {} };
+
+  constructor(
+    readonly kind: 'localStorage' | 'memory',
+    private readonly load: () => ArrayState | undefined = () => undefined,
+    private readonly save: (state: ArrayState) => void = () => {},
+  ) {}
+
+  private sync(): ArrayState {
+    const loaded = this.load();
+    if (loaded) this.state = loaded;
+    return this.state;
+  }
+
+  async append(records: NewRecord[], maxEvents: number): Promise<AppendResult> {
+    const state = this.sync();
+    const ids: number[] = [];
+    for (const r of records) {
+      const id = ++state.seq;
+      ids.push(id);
+      state.records.push({ ...r, id });
+    }
+    const over = state.records.length - maxEvents;
+    const evicted = over > 0 ? state.records.splice(0, over) : [];
+    this.save(state);
+    return { ids, evicted };
+  }
+
+  async oldest(limit: number): Promise<QueueRecord[]> {
+    return this.sync().records.slice(0, limit);
+  }
+
+  async remove(ids: number[]): Promise<void> {
+    const state = this.sync();
+    const gone = new Set(ids);
+    state.records = state.records.filter((r) => !gone.has(r.id));
+    this.save(state);
+  }
+
+  async count(): Promise<number> {
+    return this.sync().records.length;
+  }
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    return this.sync().meta[key] as T | undefined;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    const state = this.sync();
+    state.meta[key] = value;
+    this.save(state);
+  }
+
+  close(): void {}
+}
+
+export function memoryStore(): QueueStore {
+  return new ArrayStore('memory');
+}
+
+/** Throws when localStorage is unusable, so the caller can fall back to memory. */
+export function localStorageStore(writeKey: string): QueueStore {
+  const ls = (globalThis as { localStorage?: Storage }).localStorage;
+  if (!ls) throw new Error('localStorage is not available');
+  const key = `ferry_queue_${writeKey}`;
+  const probe = `${key}_probe`;
+  ls.setItem(probe, '1');
+  ls.removeItem(probe);
+  return new ArrayStore(
+    'localStorage',
+    () => {
+      const raw = ls.getItem(key);
+      if (!raw) return undefined;
+      try {
+        return JSON.parse(raw) as ArrayState;
+      } catch {
+        return undefined;
+      }
+    },
+    (state) => ls.setItem(key, JSON.stringify(state)),
+  );
+}

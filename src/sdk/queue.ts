@@ -1,0 +1,82 @@
+import type { NewRecord, QueueRecord, QueueStore } from './queue-store.js';
+
+/**
+ * The write side of the queue. Calls made in the same task are buffered and written in
+ * one transaction at the end of that task (a microtask), so track() costs no I/O and a
+ * burst becomes a handful of transactions. Until the store has opened, records wait here.
+ *
+ * It also mirrors this tab's records that it has not seen acknowledged, so a page that is
+ * being hidden can hand them to a keepalive request synchronously (IndexedDB is async).
+ */
+export class WriteQueue {
+  private buffer: NewRecord[] = [];
+  private scheduled = false;
+  private store: QueueStore | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  /** id -> record for this tab's unacknowledged records, oldest first (Map keeps insertion order). */
+  private readonly mirror = new Map<number, QueueRecord>();
+  private static readonly MIRROR_MAX = 2000;
+
+  constructor(
+    private readonly maxEvents: () => number,
+    private readonly onWritten: (ids: number[], evicted: QueueRecord[]) => void,
+    private readonly onError: (err: unknown, lost: NewRecord[]) => void,
+  ) {}
+
+  attach(store: QueueStore): void {
+    this.store = store;
+    if (this.buffer.length > 0) this.schedule();
+  }
+
+  push(record: NewRecord): void {
+    this.buffer.push(record);
+    if (this.store) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      const records = this.buffer;
+      this.buffer = [];
+      // Transactions are chained so that FIFO order across tasks is the order of calls.
+      this.writing = this.writing.then(() => this.write(records));
+    });
+  }
+
+  private async write(records: NewRecord[]): Promise<void> {
+    const store = this.store!;
+    try {
+      const { ids, evicted } = await store.append(records, this.maxEvents());
+      ids.forEach((id, i) => this.mirror.set(id, { ...records[i]!, id }));
+      for (const e of evicted) this.mirror.delete(e.id);
+      while (this.mirror.size > WriteQueue.MIRROR_MAX) this.mirror.delete(this.mirror.keys().next().value!);
+      this.onWritten(ids, evicted);
+    } catch (err) {
+      this.onError(err, records);
+    }
+  }
+
+  /** Resolves when everything pushed so far is in the store. */
+  async settled(): Promise<void> {
+    while (this.buffer.length > 0 || this.scheduled) {
+      await new Promise<void>((r) => setTimeout(r, 0));
+      if (!this.store) return;
+    }
+    await this.writing;
+  }
+
+  forget(ids: Iterable<number>): void {
+    for (const id of ids) this.mirror.delete(id);
+  }
+
+  /** This tab's unacknowledged records (persisted or still buffered), oldest first. */
+  unacknowledged(): Array<NewRecord & { id?: number }> {
+    return [...this.mirror.values(), ...this.buffer];
+  }
+
+  pendingWrites(): number {
+    return this.buffer.length;
+  }
+}
