@@ -37,6 +37,10 @@ export interface SdkState {
 
 const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush']);
 
+function required(method: string, what: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -59,6 +63,7 @@ export class Analytics {
   private callTimeMs: number | undefined;
   private writtenSinceFlush = 0;
   private detach: Array<() => void> = [];
+  private closed = false;
 
   constructor(private readonly gzipFallback?: GzipLoader) {}
 
@@ -85,6 +90,7 @@ export class Analytics {
 
   private async open(options: ResolvedOptions): Promise<void> {
     const store = await openStore(options.writeKey, options.storage, (info) => this.emitter.emit('storage-fallback', info));
+    if (this.closed) return store.close();
     this.store = store;
     this.lock = createFlushLock(options.writeKey);
     this.flusher = new Flusher({
@@ -128,7 +134,7 @@ export class Analytics {
 
   track(event: string, properties?: Properties, options?: CallOptions): void {
     this.guard('track', [event, properties, options], () => {
-      if (typeof event !== 'string' || event === '') throw new FerryError('invalid_call', 'track(): the event name must be a non-empty string');
+      required('track', 'the event name', event);
       this.enqueue('track', { event, properties: isObject(properties) ? properties : {} }, options);
     });
   }
@@ -172,7 +178,7 @@ export class Analytics {
         traits = userIdOrTraits;
         options = traitsOrOptions as CallOptions | undefined;
       } else {
-        if (userIdOrTraits != null && typeof userIdOrTraits !== 'string') throw new FerryError('invalid_call', 'identify(): userId must be a string');
+        if (userIdOrTraits != null) required('identify', 'userId', userIdOrTraits);
         userId = userIdOrTraits;
         traits = isObject(traitsOrOptions) ? traitsOrOptions : undefined;
         options = maybeOptions;
@@ -184,7 +190,7 @@ export class Analytics {
 
   group(groupId: string, traits?: Traits, options?: CallOptions): void {
     this.guard('group', [groupId, traits, options], () => {
-      if (typeof groupId !== 'string' || groupId === '') throw new FerryError('invalid_call', 'group(): groupId must be a non-empty string');
+      required('group', 'groupId', groupId);
       this.enqueue('group', { groupId, traits: isObject(traits) ? traits : {} }, options);
     });
   }
@@ -192,7 +198,7 @@ export class Analytics {
   /** alias(userId, [previousId]): previousId defaults to the current userId, else anonymousId. */
   alias(userId: string, previousId?: string, options?: CallOptions): void {
     this.guard('alias', [userId, previousId, options], () => {
-      if (typeof userId !== 'string' || userId === '') throw new FerryError('invalid_call', 'alias(): userId must be a non-empty string');
+      required('alias', 'userId', userId);
       const state = this.identity!.get();
       const prev = typeof previousId === 'string' && previousId ? previousId : (state.userId ?? state.anonymousId);
       this.enqueue('alias', { previousId: prev, userId }, options);
@@ -239,6 +245,7 @@ export class Analytics {
 
   /** Stops timers and listeners; queued events stay in storage for the next page. */
   close(): void {
+    this.closed = true;
     this.flusher?.stop();
     for (const d of this.detach.splice(0)) d();
     this.store?.close();

@@ -131,7 +131,8 @@ export class Flusher {
    */
   flush(force: boolean): Promise<FlushResult> {
     if (this.draining) this.again = true;
-    if (this.pending) return this.pending;
+    // A pending timer-driven drain may stop at the backoff wait, which an explicit flush overrides.
+    if (this.pending) return force ? this.pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.pending;
     const run = this.deps.lock
       .withLock(async () => {
         this.draining = true;
@@ -173,6 +174,7 @@ export class Flusher {
     let limit = options.flushAt;
     const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent, remaining: await store.count(), reason });
     for (;;) {
+      if (this.stopped) return fail('failed');
       if (isOffline()) return fail('offline');
       const wait = this.backoff.nextAttemptAt - this.now();
       if (wait > 0 && !force) {
@@ -241,6 +243,7 @@ export class Flusher {
 
   private async send(batch: QueueRecord[]): Promise<SendResult> {
     const body = await this.deps.compress(envelope(batch, this.deps.options.writeKey, new Date(this.now()).toISOString()));
+    if (this.stopped) return { status: 0, error: 'closed' };
     for (const r of batch) this.inFlight.add(r.id);
     try {
       return await postBatch(this.deps.options.batchUrl, body, body.byteLength <= KEEPALIVE_SEND_BYTES);

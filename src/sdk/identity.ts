@@ -28,7 +28,7 @@ function attempt<T>(fn: () => T): T | undefined {
 
 function readCookie(name: string): string | null {
   const match = attempt(() => document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`)));
-  return match ? decodeURIComponent(match[1]!) : null;
+  return match ? decodeURIComponent(match[1]!) || null : null;
 }
 
 function writeCookie(name: string, value: string | null): void {

@@ -65,7 +65,7 @@ export class IdbStore implements QueueStore {
 
   // Through transactions rather than idb's db.get()/db.count() shortcuts: the build drops
   // idb's optional extras (shortcuts, async iterators) to keep the bundle small.
-  oldest(limit: number): Promise<QueueRecord[]> {
+  async oldest(limit: number): Promise<QueueRecord[]> {
     return this.db.transaction('queue').store.getAll(undefined, limit);
   }
 
@@ -76,7 +76,7 @@ export class IdbStore implements QueueStore {
     await tx.done;
   }
 
-  count(): Promise<number> {
+  async count(): Promise<number> {
     return this.db.transaction('queue').store.count();
   }
 

@@ -16,8 +16,6 @@ const TIMEOUT_MS = 30_000;
  * recognises gzip by its magic bytes. keepalive lets the request outlive the page.
  */
 export async function postBatch(url: string, body: Uint8Array | string, keepalive: boolean): Promise<SendResult> {
-  const controller = typeof AbortController !== 'undefined' ? new AbortController() : undefined;
-  const timer = setTimeout(() => controller?.abort(), TIMEOUT_MS);
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -25,7 +23,8 @@ export async function postBatch(url: string, body: Uint8Array | string, keepaliv
       headers: { 'Content-Type': 'text/plain' },
       keepalive,
       credentials: 'omit',
-      signal: controller?.signal,
+      // Where AbortSignal.timeout is missing (before 2022) the browser's own timeout applies.
+      signal: AbortSignal.timeout?.(TIMEOUT_MS),
     });
     let response: SendResult['response'];
     try {
@@ -35,8 +34,6 @@ export async function postBatch(url: string, body: Uint8Array | string, keepaliv
     }
     return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')), response };
   } catch (err) {
-    return { status: 0, error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
+    return { status: 0, error: String(err) };
   }
 }

@@ -1,0 +1,282 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Analytics } from '../../../src/sdk/analytics.js';
+import type { DroppedInfo } from '../../../src/sdk/emitter.js';
+import { FerryError } from '../../../src/protocol/errors.js';
+import { stubFetch, type Responder } from '../../helpers/fetch-stub.js';
+
+let stub: ReturnType<typeof stubFetch> | undefined;
+const instances: Analytics[] = [];
+let keyN = 0;
+
+function make(respond: Responder = () => ({ status: 200 }), extra: Record<string, unknown> = {}) {
+  stub = stubFetch(respond);
+  const a = new Analytics();
+  instances.push(a);
+  const errors: FerryError[] = [];
+  const dropped: DroppedInfo[] = [];
+  a.on('error', (e) => errors.push(e));
+  a.on('dropped', (d) => dropped.push(d));
+  void a.load({ writeKey: `key${++keyN}`, endpoint: 'http://127.0.0.1:9', flushIntervalMs: 60_000, retry: { baseMs: 10, capMs: 50 }, ...extra });
+  return { a, errors, dropped, requests: stub.requests };
+}
+
+beforeEach(() => {
+  (globalThis as { indexedDB: IDBFactory }).indexedDB = new IDBFactory();
+  localStorage.clear();
+});
+
+afterEach(() => {
+  for (const a of instances.splice(0)) a.close();
+  stub?.restore();
+});
+
+const names = (batch: Array<Record<string, unknown>>) => batch.map((e) => e.event ?? e.type);
+
+describe('calls', () => {
+  it('return at once and never throw, whatever the page passes', () => {
+    const { a, errors } = make();
+    const bad: unknown[] = [undefined, null, 42, {}, '', Symbol('x')];
+    for (const v of bad) {
+      expect(() => a.track(v as string)).not.toThrow();
+      expect(() => a.group(v as string)).not.toThrow();
+      expect(() => a.alias(v as string)).not.toThrow();
+      expect(() => a.identify(v as string)).not.toThrow();
+    }
+    expect(errors.filter((e) => e.code === 'invalid_call').length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('build complete Segment events with ids, timestamps and context', async () => {
+    const { a, requests } = make();
+    a.identify('u1', { plan: 'pro' });
+    a.track('Signed Up', { source: 'ad' });
+    a.page('Docs', 'Intro', { section: 2 });
+    a.screen('Home');
+    a.group('g1', { size: 3 });
+    a.alias('u2');
+    const result = await a.flush();
+    expect(result).toMatchObject({ ok: true, remaining: 0 });
+    const batch = requests.flatMap((r) => r.body.batch);
+    expect(batch.map((e) => e.type)).toEqual(['identify', 'track', 'page', 'screen', 'group', 'alias']);
+    const anon = a.user().anonymousId;
+    for (const e of batch) {
+      expect(e.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(e.anonymousId).toBe(anon);
+      expect(Date.parse(e.originalTimestamp as string)).not.toBeNaN();
+      expect((e.context as { library: { name: string } }).library.name).toBe('ferry');
+      expect((e.context as { page: { url: string } }).page.url).toBe(location.href);
+    }
+    expect(new Set(batch.map((e) => e.messageId)).size).toBe(6);
+    expect(batch[0]).toMatchObject({ userId: 'u1', traits: { plan: 'pro' } });
+    expect(batch[1]).toMatchObject({ event: 'Signed Up', properties: { source: 'ad' }, userId: 'u1' });
+    expect(batch[2]).toMatchObject({ name: 'Intro', category: 'Docs', properties: { section: 2, name: 'Intro', path: location.pathname } });
+    expect(batch[4]).toMatchObject({ groupId: 'g1', traits: { size: 3 } });
+    expect(batch[5]).toMatchObject({ userId: 'u2', previousId: 'u1' });
+    expect(requests[0]!.gzip).toBe(true);
+    expect(requests[0]!.body.writeKey).toMatch(/^key/);
+    expect(Date.parse(requests[0]!.body.sentAt)).not.toBeNaN();
+  });
+
+  it('rejects an event that cannot be serialized, and one over 32 KB, without queueing them', async () => {
+    const { a, errors, dropped, requests } = make();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    a.track('cyclic', cyclic);
+    a.track('big', { blob: 'x'.repeat(33 * 1024) });
+    a.track('fine');
+    expect(errors.map((e) => e.code)).toEqual(['not_serializable', 'event_too_large']);
+    expect(dropped.map((d) => d.reason)).toEqual(['not_serializable', 'event_too_large']);
+    await a.flush();
+    expect(names(requests.flatMap((r) => r.body.batch))).toEqual(['fine']);
+  });
+
+  it('writes the calls of one task in one transaction', async () => {
+    const { a } = make();
+    await a.ready();
+    const store = (a as unknown as { store: { append: (...x: unknown[]) => Promise<unknown> } }).store;
+    const original = store.append.bind(store);
+    const sizes: number[] = [];
+    store.append = (records: unknown, max: unknown) => {
+      sizes.push((records as unknown[]).length);
+      return original(records, max);
+    };
+    for (let i = 0; i < 50; i++) a.track(`e${i}`);
+    await Promise.resolve();
+    for (let i = 0; i < 7; i++) a.track(`f${i}`);
+    await (a as unknown as { queue: { settled(): Promise<void> } }).queue.settled();
+    expect(sizes).toEqual([50, 7]);
+  });
+
+  it('runs middleware in order and lets it drop events', async () => {
+    const { a, requests } = make(() => ({ status: 200 }), {
+      middleware: [
+        (e: Record<string, unknown>) => (e.event === 'secret' ? null : e),
+        (e: Record<string, unknown>) => ({ ...e, properties: { ...(e.properties as object), stamped: true } }),
+      ],
+    });
+    a.track('secret');
+    a.track('public');
+    await a.flush();
+    const batch = requests.flatMap((r) => r.body.batch);
+    expect(names(batch)).toEqual(['public']);
+    expect(batch[0]!.properties).toEqual({ stamped: true });
+  });
+});
+
+describe('sending', () => {
+  it('sends FIFO in batches of flushAt, one request at a time, and empties the queue', async () => {
+    const { a, requests } = make(() => ({ status: 200 }), { flushAt: 10 });
+    for (let i = 0; i < 35; i++) a.track(`e${i}`);
+    const result = await a.flush();
+    expect(result).toMatchObject({ ok: true, remaining: 0 });
+    expect(requests.map((r) => r.body.batch.length)).toEqual([10, 10, 10, 5]);
+    expect(names(requests.flatMap((r) => r.body.batch))).toEqual(Array.from({ length: 35 }, (_, i) => `e${i}`));
+    expect(stub!.inFlightMax()).toBe(1);
+  });
+
+  it('respects maxBatchBytes', async () => {
+    const { a, requests } = make(() => ({ status: 200 }), { maxBatchBytes: 4000 });
+    for (let i = 0; i < 10; i++) a.track(`e${i}`, { pad: 'p'.repeat(1000) });
+    await a.flush();
+    expect(requests.length).toBeGreaterThan(2);
+    for (const r of requests) expect(JSON.stringify(r.body).length).toBeLessThanOrEqual(4000);
+    expect(names(requests.flatMap((r) => r.body.batch))).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`));
+  });
+
+  it('keeps events on 503 and network errors, backs off, persists the backoff, then delivers in order', async () => {
+    let fail = true;
+    const { a, requests } = make((_, n) => (fail ? (n % 2 ? { status: 503, headers: { 'Retry-After': '30' } } : { status: 502 }) : { status: 200 }), {
+      retry: { baseMs: 60_000, capMs: 60_000 },
+    });
+    for (let i = 0; i < 5; i++) a.track(`e${i}`);
+    const first = await a.flush();
+    expect(first).toMatchObject({ ok: false, sent: 0, remaining: 5, reason: 'failed' });
+    const state = await a.state();
+    expect(state.backoff.attempt).toBe(1);
+    // Retry-After: 30 was honoured.
+    expect(state.backoff.nextAttemptAt - Date.now()).toBeGreaterThan(25_000);
+    expect(state.queued).toBe(5);
+    const saved = await (a as unknown as { store: { getMeta(k: string): Promise<unknown> } }).store.getMeta('backoff');
+    expect(saved).toMatchObject({ attempt: 1 });
+    await a.flush();
+    expect((await a.state()).backoff.attempt).toBe(2);
+    fail = false;
+    const last = await a.flush();
+    expect(last).toMatchObject({ ok: true, sent: 5, remaining: 0 });
+    expect(requests.length).toBe(3);
+    expect((await a.state()).backoff).toMatchObject({ attempt: 0, nextAttemptAt: 0 });
+    const ok = requests.at(-1)!;
+    expect(names(ok.body.batch)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+  });
+
+  it('splits a batch the server rejects with 400 and drops only the bad event', async () => {
+    const { a, requests, dropped } = make((req) =>
+      req.body.batch.some((e) => e.event === 'poison') ? { status: 400, body: { ok: false, code: 'invalid_event', error: 'poison' } } : { status: 200 },
+    );
+    for (let i = 0; i < 8; i++) a.track(i === 5 ? 'poison' : `e${i}`);
+    const result = await a.flush();
+    expect(result).toMatchObject({ ok: true, remaining: 0 });
+    const accepted = requests.filter((r) => !r.body.batch.some((e) => e.event === 'poison')).flatMap((r) => r.body.batch);
+    expect(names(accepted)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e6', 'e7']);
+    expect(dropped).toEqual([expect.objectContaining({ reason: 'rejected_by_server', count: 1, detail: 'poison' })]);
+  });
+
+  it('reports events the server rejected inside a 200', async () => {
+    const { a, dropped } = make((req) => ({
+      status: 200,
+      body: { ok: true, accepted: req.body.batch.length - 1, duplicates: 0, rejected: [{ index: 1, reason: 'bad type', code: 'invalid_event' }] },
+    }));
+    const delivered: number[] = [];
+    a.on('delivered', (d) => delivered.push(d.count));
+    a.track('a');
+    a.track('b');
+    a.track('c');
+    await a.flush();
+    expect(delivered).toEqual([2]);
+    expect(dropped).toEqual([expect.objectContaining({ reason: 'rejected_by_server', count: 1, detail: 'bad type' })]);
+  });
+
+  it('pauses on 401, keeps everything and reports', async () => {
+    const { a, errors } = make(() => ({ status: 401 }));
+    a.track('x');
+    const result = await a.flush();
+    expect(result).toMatchObject({ ok: false, reason: 'unauthorized', remaining: 1 });
+    expect(errors.map((e) => e.code)).toEqual(['unauthorized']);
+  });
+
+  it('evicts the oldest beyond maxQueueEvents and reports them', async () => {
+    const { a, dropped, requests } = make(() => ({ status: 200 }), { maxQueueEvents: 5 });
+    for (let i = 0; i < 8; i++) a.track(`e${i}`);
+    await a.flush();
+    expect(dropped).toEqual([expect.objectContaining({ reason: 'queue_full', count: 3 })]);
+    expect(names(requests.flatMap((r) => r.body.batch))).toEqual(['e3', 'e4', 'e5', 'e6', 'e7']);
+  });
+
+  it('evicts events older than maxEventAgeMs unsent and reports them', async () => {
+    const { a, dropped, requests } = make(() => ({ status: 503 }), { maxEventAgeMs: 30, retry: { baseMs: 60_000, capMs: 60_000 } });
+    a.track('old');
+    await a.flush();
+    await new Promise((r) => setTimeout(r, 60));
+    stub!.restore();
+    stub = stubFetch(() => ({ status: 200 }));
+    const result = await a.flush();
+    expect(result).toMatchObject({ ok: true, remaining: 0 });
+    expect(dropped).toEqual([expect.objectContaining({ reason: 'expired', count: 1 })]);
+    expect(stub.requests.length).toBe(0);
+    expect(requests.length).toBe(1);
+  });
+
+  it('does not send while the browser is offline and resumes on `online`', async () => {
+    const { a, requests } = make();
+    const onLine = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(navigator), 'onLine');
+    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+    try {
+      a.track('x');
+      expect(await a.flush()).toMatchObject({ ok: false, reason: 'offline', remaining: 1 });
+      expect(requests.length).toBe(0);
+    } finally {
+      delete (navigator as { onLine?: boolean }).onLine;
+      if (onLine) Object.defineProperty(Object.getPrototypeOf(navigator), 'onLine', onLine);
+    }
+    window.dispatchEvent(new Event('online'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests.length).toBe(1);
+  });
+});
+
+describe('recorded calls', () => {
+  it('are replayed in order with their original timestamps', async () => {
+    const a = new Analytics();
+    instances.push(a);
+    stub = stubFetch(() => ({ status: 200 }));
+    const t0 = Date.parse('2026-03-01T10:00:00.000Z');
+    a.replay([
+      ['track', ['first'], t0],
+      ['identify', ['u9', { name: 'Ada' }], t0 + 1000],
+      ['track', ['second', { n: 2 }], t0 + 2000],
+    ]);
+    a.track('after-load-call');
+    void a.load({ writeKey: `key${++keyN}`, endpoint: 'http://127.0.0.1:9', flushIntervalMs: 60_000 });
+    await a.flush();
+    const batch = stub.requests.flatMap((r) => r.body.batch);
+    expect(names(batch)).toEqual(['first', 'identify', 'second', 'after-load-call']);
+    expect(batch.slice(0, 3).map((e) => e.originalTimestamp)).toEqual([
+      '2026-03-01T10:00:00.000Z',
+      '2026-03-01T10:00:01.000Z',
+      '2026-03-01T10:00:02.000Z',
+    ]);
+    expect(batch[2]!.userId).toBe('u9');
+  });
+});
+
+describe('load()', () => {
+  it('throws a FerryError naming the bad option', () => {
+    const a = new Analytics();
+    expect(() => a.load({ writeKey: '' })).toThrow(/writeKey is required/);
+    expect(() => a.load({ writeKey: 'k', flushAt: 0 })).toThrow(/flushAt must be an integer/);
+    expect(() => a.load({ writeKey: 'k', maxBatchBytes: 600_000 })).toThrow(/maxBatchBytes must be an integer in 1\.\.512000/);
+    expect(() => a.load({ writeKey: 'k', retry: { capMs: -1 } })).toThrow(/capMs/);
+  });
+});
