@@ -29,7 +29,19 @@ function idbCoreOnly() {
     },
   };
 }
-const min = () => terser({ ecma: 2022, module: true, toplevel: true, compress: { passes: 3, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true, booleans_as_integers: false }, mangle: { properties: false } });
+/**
+ * Property names private to the SDK's classes, never part of the public API, the wire format
+ * or stored data, are shortened like local variables (as preact does with its mangle list).
+ * Only distinctive names are listed, so that nothing in idb or fflate can collide.
+ */
+const PRIVATE_PROPS = ['again', 'callTimeMs', 'deps', 'detach', 'draining', 'emitError', 'emitter', 'enqueue', 'flusher', 'guard', 'gzipFallback', 'identity', 'inFlight', 'keepaliveBytes', 'loadFallback', 'maxEvents', 'mirror', 'onWritten', 'preload', 'readyPromise', 'stopped', 'timerAt', 'useCookie', 'writing', 'written', 'writtenSinceFlush', 'setBackoff', 'drain', 'drop', 'unacknowledged', 'forget', 'pendingWrites', 'settled', 'inFlightCount', 'isDraining', 'backoffState', 'flushOnExit', 'listeners'];
+const min = () => terser({
+  ecma: 2022,
+  module: true,
+  toplevel: true,
+  compress: { passes: 3, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true },
+  mangle: { properties: { regex: new RegExp(`^(${PRIVATE_PROPS.join('|')})$`) } },
+});
 
 export default [
   // npm entry: tree-shakeable ESM; fflate lands in its own lazily imported chunk.

@@ -302,7 +302,6 @@ export class Analytics {
       throw new FerryError('event_too_large', `${type}(): ${bytes} bytes > ${MAX_EVENT_BYTES}, not queued`);
     }
     this.queue!.push({ json, bytes, messageId, enqueuedAt: Date.now() });
-    this.emitter.emit('enqueued', { event: event as FerryEvent });
   }
 
   private written(count: number, evicted: Array<{ messageId: string }>): void {

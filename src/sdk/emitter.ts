@@ -1,4 +1,3 @@
-import type { FerryEvent } from '../protocol/events.js';
 import type { FerryError } from '../protocol/errors.js';
 
 export interface DroppedInfo {
@@ -19,7 +18,6 @@ export interface AnalyticsEvents {
   'storage-fallback': { from: string; to: string; reason: string };
   /** Backoff state changes: attempt count and when the next send is due. */
   backoff: { attempt: number; nextAttemptAt: number; status: number };
-  enqueued: { event: FerryEvent };
 }
 
 export type EventName = keyof AnalyticsEvents;

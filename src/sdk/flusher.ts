@@ -75,6 +75,8 @@ export class Flusher {
   private pending: Promise<FlushResult> | undefined;
   private again = false;
   private inFlight: Set<number> = new Set();
+  /** Bytes of this tab's keepalive request on the wire: they count against the page's 64 KiB. */
+  private keepaliveBytes = 0;
   private draining = false;
   private backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
   private stopped = false;
@@ -245,10 +247,13 @@ export class Flusher {
     const body = await this.deps.compress(envelope(batch, this.deps.options.writeKey, new Date(this.now()).toISOString()));
     if (this.stopped) return { status: 0, error: 'closed' };
     for (const r of batch) this.inFlight.add(r.id);
+    const keepalive = body.byteLength <= KEEPALIVE_SEND_BYTES;
+    this.keepaliveBytes = keepalive ? body.byteLength : 0;
     try {
-      return await postBatch(this.deps.options.batchUrl, body, body.byteLength <= KEEPALIVE_SEND_BYTES);
+      return await postBatch(this.deps.options.batchUrl, body, keepalive);
     } finally {
       this.inFlight.clear();
+      this.keepaliveBytes = 0;
     }
   }
 
@@ -261,7 +266,7 @@ export class Flusher {
   flushOnExit(): void {
     if (this.stopped || isOffline() || this.backoff.nextAttemptAt > this.now()) return;
     const { options, store, queue } = this.deps;
-    const budget = KEEPALIVE_MAX_BYTES - KEEPALIVE_SEND_BYTES - ENVELOPE_BYTES;
+    const budget = KEEPALIVE_MAX_BYTES - this.keepaliveBytes - ENVELOPE_BYTES;
     const records: Array<{ json: string; bytes: number; id?: number }> = [];
     let bytes = 0;
     for (const r of queue.unacknowledged()) {

@@ -47,18 +47,9 @@ export class IdbStore implements QueueStore {
     // add() on an auto-increment store without an id assigns the next key; all requests
     // are issued before awaiting so a burst costs one round of the event loop.
     const ids = await Promise.all(records.map((r) => tx.store.add(r as QueueRecord)));
-    const evicted: QueueRecord[] = [];
-    const total = await tx.store.count();
-    if (total > maxEvents) {
-      let cursor = await tx.store.openCursor();
-      let over = total - maxEvents;
-      while (cursor && over > 0) {
-        evicted.push(cursor.value);
-        await cursor.delete();
-        over--;
-        cursor = await cursor.continue();
-      }
-    }
+    const over = (await tx.store.count()) - maxEvents;
+    const evicted = over > 0 ? await tx.store.getAll(undefined, over) : [];
+    if (evicted.length > 0) await tx.store.delete(IDBKeyRange.bound(evicted[0]!.id, evicted.at(-1)!.id));
     await tx.done;
     return { ids, evicted };
   }

@@ -58,12 +58,10 @@ export class WriteQueue {
     }
   }
 
-  /** Resolves when everything pushed so far is in the store. */
+  /** Resolves when everything pushed so far (once the store is attached) is in the store. */
   async settled(): Promise<void> {
-    while (this.buffer.length > 0 || this.scheduled) {
-      await new Promise<void>((r) => setTimeout(r, 0));
-      if (!this.store) return;
-    }
+    // The microtask that hands the buffer to `writing` runs before this continues.
+    await null;
     await this.writing;
   }
 

@@ -1,0 +1,159 @@
+import { expect, test, type Page } from '@playwright/test';
+import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { readmeSnippet } from '../helpers/snippet.js';
+
+let server: CaptureServer;
+
+test.beforeEach(async () => {
+  server = await startCaptureServer();
+});
+test.afterEach(async () => {
+  await server.close();
+});
+
+/** A page on the collector's origin that loads the IIFE through the README's snippet. */
+function pageUrl(load: Record<string, unknown>, extra = ''): string {
+  const body = readmeSnippet({ src: '/dist/ferry.iife.js', load: { writeKey: 'test-key', ...load } }) + extra;
+  return server.page(body);
+}
+
+async function ready(page: Page): Promise<void> {
+  await page.waitForFunction(() => typeof (window as unknown as { ferry?: { state?: unknown } }).ferry?.state === 'function');
+  await page.evaluate(() => (window as unknown as { ferry: { ready(): Promise<void> } }).ferry.ready());
+}
+
+async function trackMany(page: Page, prefix: string, n: number): Promise<void> {
+  await page.evaluate(({ prefix, n }) => {
+    const f = (window as unknown as { ferry: { track(e: string, p: object): void } }).ferry;
+    for (let i = 0; i < n; i++) f.track(`${prefix}${i}`, { i });
+  }, { prefix, n });
+}
+
+const names = (events: Array<Record<string, unknown>>) => events.map((e) => e.event);
+const seq = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+test('events arrive gzip-compressed, in order, with exact counts', async ({ page }) => {
+  await page.goto(pageUrl({ flushAt: 40, flushIntervalMs: 100 }));
+  await ready(page);
+  await trackMany(page, 'e', 250);
+  await expect.poll(() => server.accepted.filter((e) => e.type === 'track').length).toBe(250);
+  expect(names(server.accepted.filter((e) => e.type === 'track'))).toEqual(seq('e', 250));
+  expect(server.accepted.filter((e) => e.type === 'page')).toHaveLength(1);
+  expect(server.duplicates).toBe(0);
+  expect(server.requests.every((r) => r.gzip && r.contentType.startsWith('text/plain'))).toBe(true);
+  expect(Math.max(...server.requests.map((r) => r.events.length))).toBeLessThanOrEqual(40);
+  expect(server.maxConcurrent).toBe(1);
+  const state = await page.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ queued: number; storage: string; lock: string }> } }).ferry.state());
+  expect(state).toMatchObject({ queued: 0, storage: 'indexeddb', lock: 'web-locks' });
+});
+
+test('the snippet records calls made before the bundle loads and replays them with their times', async ({ page }) => {
+  // The bundle is requested only after the calls were recorded: the stub queues them.
+  await page.route('**/dist/ferry.iife.js', async (route) => {
+    await new Promise((r) => setTimeout(r, 500));
+    await route.continue();
+  });
+  await page.goto(pageUrl({ flushIntervalMs: 50 }, `<script>ferry.identify('u-1', { plan: 'pro' }); ferry.track('early', { n: 1 });</script>`));
+  await ready(page);
+  await expect.poll(() => server.accepted.length).toBe(3);
+  expect(server.accepted.map((e) => e.type)).toEqual(['page', 'identify', 'track']);
+  const early = server.accepted[2]!;
+  expect(early).toMatchObject({ event: 'early', userId: 'u-1' });
+  const loadedAt = await page.evaluate(() => performance.timeOrigin + (performance.getEntriesByName(location.origin + '/dist/ferry.iife.js')[0] as PerformanceResourceTiming).responseEnd);
+  // The recorded time is when the page called track(), before the bundle had arrived.
+  expect(Date.parse(early.originalTimestamp as string)).toBeLessThan(loadedAt - 300);
+});
+
+test('the zero-code script tag loads and records a page view', async ({ page }) => {
+  const body = `<script src="/dist/ferry.iife.js" data-write-key="zero-key" data-endpoint="${server.url}"></script>`;
+  await page.goto(server.page(body));
+  await expect.poll(() => server.accepted.length).toBe(1);
+  expect(server.accepted[0]).toMatchObject({ type: 'page', properties: { path: '/page/1' } });
+});
+
+test('three tabs of one origin send through one flusher: no event twice, one request at a time', async ({ context }) => {
+  const pages = await Promise.all([0, 1, 2].map(() => context.newPage()));
+  for (const p of pages) await p.goto(pageUrl({ flushAt: 25, flushIntervalMs: 30 }));
+  for (const p of pages) await ready(p);
+  await Promise.all(pages.map((p, t) => trackMany(p, `t${t}-`, 200)));
+  await expect.poll(() => server.accepted.filter((e) => e.type === 'track').length, { timeout: 40_000 }).toBe(600);
+  await new Promise((r) => setTimeout(r, 500));
+  const tracks = server.accepted.filter((e) => e.type === 'track');
+  expect(tracks).toHaveLength(600);
+  expect(server.duplicates).toBe(0);
+  expect(server.maxConcurrent).toBe(1);
+  // Per tab, FIFO is kept.
+  for (let t = 0; t < 3; t++) expect(names(tracks.filter((e) => String(e.event).startsWith(`t${t}-`)))).toEqual(seq(`t${t}-`, 200));
+});
+
+test('500 events survive 503s and a reload, then arrive exactly once and in order', async ({ page }) => {
+  server.mode = 'fail503';
+  await page.goto(pageUrl({ flushAt: 100, flushIntervalMs: 50, retry: { baseMs: 100, capMs: 1000 } }));
+  await ready(page);
+  await trackMany(page, 'r', 500);
+  await expect.poll(() => server.requests.filter((r) => r.status === 503).length).toBeGreaterThanOrEqual(2);
+  const before = await page.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ queued: number; backoff: { attempt: number } }> } }).ferry.state());
+  expect(before.queued).toBe(501);
+  expect(before.backoff.attempt).toBeGreaterThanOrEqual(1);
+  await page.reload();
+  await ready(page);
+  server.mode = 'ok';
+  await expect.poll(() => server.accepted.filter((e) => e.type === 'track').length, { timeout: 30_000 }).toBe(500);
+  expect(names(server.accepted.filter((e) => e.type === 'track'))).toEqual(seq('r', 500));
+  expect(server.accepted.filter((e) => e.type === 'page')).toHaveLength(2);
+  expect(server.accepted[0]!.type).toBe('page');
+});
+
+test('a closed page\'s events are sent on the next visit', async ({ context }) => {
+  server.mode = 'down';
+  const first = await context.newPage();
+  await first.goto(pageUrl({ flushIntervalMs: 50, retry: { baseMs: 50, capMs: 300 } }));
+  await ready(first);
+  await trackMany(first, 'c', 30);
+  await expect.poll(() => first.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ queued: number }> } }).ferry.state().then((s) => s.queued))).toBe(31);
+  await first.close();
+  expect(server.accepted).toHaveLength(0);
+  server.mode = 'ok';
+  const second = await context.newPage();
+  await second.goto(pageUrl({ flushIntervalMs: 50 }));
+  await expect.poll(() => server.accepted.filter((e) => e.type === 'track').length).toBe(30);
+  expect(names(server.accepted.filter((e) => e.type === 'track'))).toEqual(seq('c', 30));
+  expect(server.accepted.filter((e) => e.type === 'page')).toHaveLength(2);
+});
+
+test('a page that is hidden hands its unsent events to a keepalive request', async ({ context }) => {
+  const page = await context.newPage();
+  // A long interval: only the page-hide path can send these in time.
+  await page.goto(pageUrl({ flushIntervalMs: 600_000, flushAt: 1000 }));
+  await ready(page);
+  await expect.poll(() => server.accepted.length).toBe(1);
+  await trackMany(page, 'h', 40);
+  await page.waitForTimeout(50);
+  await page.goto('about:blank');
+  await expect.poll(() => server.accepted.filter((e) => e.type === 'track').length).toBe(40);
+  expect(names(server.accepted.filter((e) => e.type === 'track'))).toEqual(seq('h', 40));
+});
+
+test('track() writes to IndexedDB within the task and costs the page no error while offline', async ({ context, page }) => {
+  await page.goto(pageUrl({ flushIntervalMs: 50 }));
+  await ready(page);
+  await expect.poll(() => server.accepted.length).toBe(1);
+  await context.setOffline(true);
+  const queued = await page.evaluate(async () => {
+    const f = (window as unknown as { ferry: { track(e: string): void } }).ferry;
+    for (let i = 0; i < 10; i++) f.track(`o${i}`);
+    // Next task: the transaction opened at the end of the calling task has committed.
+    await new Promise((r) => setTimeout(r, 0));
+    return await new Promise<number>((resolve, reject) => {
+      const open = indexedDB.open('ferry-test-key');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const req = open.result.transaction('queue').objectStore('queue').count();
+        req.onsuccess = () => resolve(req.result);
+      };
+    });
+  });
+  expect(queued).toBe(10);
+  await context.setOffline(false);
+  await expect.poll(() => server.accepted.filter((e) => e.type === 'track').length).toBe(10);
+});
