@@ -8,7 +8,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const serverExternal = [...Object.keys(pkg.dependencies), /^node:/];
 
 // Type checking is `npm run typecheck`; the build only transpiles, so it stays fast.
-const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], compilerOptions: { sourceMap: true, declaration: false, noEmitOnError: false, outDir: undefined }, noForceEmit: false, outputToFilesystem: false });
+const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'demo/**/*.ts'], compilerOptions: { sourceMap: true, declaration: false, noEmitOnError: false, outDir: undefined }, noForceEmit: false, outputToFilesystem: false });
 /**
  * idb installs two optional extras at import time (db.get()-style shortcuts and async
  * iterators) by calling replaceTraps(); Ferry uses neither, so the browser builds drop those
@@ -68,6 +68,7 @@ export default [
   },
   {
     input: { index: 'src/server/index.ts', cli: 'src/server/cli.ts' },
+    // The demo's server mode is a lazily imported chunk of the CLI.
     output: { dir: 'dist/server', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
     external: serverExternal,
     plugins: [ts()],

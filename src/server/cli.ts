@@ -1,1 +1,129 @@
-export {};
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile, validateConfig, type ServerConfig } from './config.js';
+import { startServer } from './server.js';
+
+const HELP = `ferry: Segment-compatible ingestion server
+
+Usage:
+  ferry serve [options]       start the server
+  ferry demo [--port N]       start the demo (server + page, embedded SQLite)
+
+Options of serve (flags override the config file, which overrides defaults):
+  --config FILE        JSON file, or a JS module exporting the config
+  --port N             port (default 8080; 0 picks a free one)        env FERRY_PORT
+  --host H             address to listen on (default 127.0.0.1)      env FERRY_HOST
+  --data DIR           data directory for the SQLite file (./data)    env FERRY_DATA
+  --write-key KEY      accept KEY for a source named "default"; repeatable  env FERRY_WRITE_KEY
+  --webhook URL        send every event of that source to URL; repeatable
+  --log-level LEVEL    fatal|error|warn|info|debug|trace|silent      env FERRY_LOG_LEVEL
+  --dedupe-window-hours N                                             env FERRY_DEDUPE_WINDOW_HOURS
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`ferry: ${message}\n`);
+  process.exit(1);
+}
+
+async function serveConfig(argv: string[]): Promise<Readonly<ServerConfig>> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      'write-key': { type: 'string', multiple: true },
+      webhook: { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
+      'dedupe-window-hours': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const env = process.env;
+  const file = values.config ?? env.FERRY_CONFIG;
+  const config = (file ? await loadConfigFile(file) : {}) as Record<string, unknown>;
+  if (typeof config !== 'object' || config === null) throw new ConfigError('the config file must hold an object');
+  const num = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new ConfigError(`${name} must be a number, got "${v}"`);
+    return Number(v);
+  };
+  const set = (key: string, v: unknown) => {
+    if (v !== undefined) config[key] = v;
+  };
+  set('port', num('--port', values.port ?? env.FERRY_PORT));
+  set('host', values.host ?? env.FERRY_HOST);
+  set('dataDir', values.data ?? env.FERRY_DATA);
+  set('logLevel', values['log-level'] ?? env.FERRY_LOG_LEVEL);
+  set('dedupeWindowHours', num('--dedupe-window-hours', values['dedupe-window-hours'] ?? env.FERRY_DEDUPE_WINDOW_HOURS));
+  const keys = values['write-key'] ?? (env.FERRY_WRITE_KEY ? env.FERRY_WRITE_KEY.split(',') : undefined);
+  const webhooks = values.webhook ?? [];
+  if (keys?.length || webhooks.length) {
+    const sources = Array.isArray(config.sources) ? [...(config.sources as Array<Record<string, unknown>>)] : [];
+    const destinations = Array.isArray(config.destinations) ? [...(config.destinations as Array<Record<string, unknown>>)] : [];
+    const hooks = webhooks.map((url, i) => ({ name: `webhook-${i + 1}`, type: 'webhook', url }));
+    destinations.push(...hooks);
+    if (keys?.length) {
+      sources.push({ name: 'default', writeKeys: keys, destinations: hooks.map((h) => h.name) });
+    } else if (hooks.length) {
+      throw new ConfigError('--webhook needs --write-key: the webhook receives the events of that source');
+    }
+    config.sources = sources;
+    config.destinations = destinations;
+  }
+  if (config.sources === undefined) throw new ConfigError('no source: pass --write-key KEY or a --config file with "sources"');
+  return validateConfig(config);
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command === 'demo') {
+    const { runDemo } = await import('../../demo/demo-server.js');
+    await runDemo(rest);
+    return;
+  }
+  if (command !== 'serve') fail(`unknown command "${command}"; try "ferry --help"`);
+  let config: Readonly<ServerConfig>;
+  try {
+    config = await serveConfig(rest);
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message);
+    throw err;
+  }
+  const server = await startServer(config);
+  process.stdout.write(`ferry listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      server.app.log.error('shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 1000);
+    timer.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err) => {
+        server.app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`ferry: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

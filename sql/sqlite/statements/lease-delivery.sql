@@ -1,0 +1,1 @@
+UPDATE deliveries SET lease_until = @leaseUntil WHERE id = @id

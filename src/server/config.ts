@@ -1,0 +1,258 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, DEFAULT_DEDUPE_WINDOW_HOURS } from '../protocol/limits.js';
+import { EVENT_TYPES } from '../protocol/events.js';
+
+export interface RetryConfig {
+  baseMs: number;
+  capMs: number;
+  /** Attempts before a delivery is aborted. */
+  maxAttempts: number;
+  /** Time since the first attempt after which a delivery is aborted. */
+  windowMs: number;
+}
+
+export interface FilterConfig {
+  types?: string[];
+  events?: string[];
+}
+
+interface DestinationBase {
+  name: string;
+  filter?: FilterConfig;
+  /** Path of a JS module whose default export (or `transform`) rewrites or drops (returns null) an event. */
+  transform?: string;
+  retry: RetryConfig;
+  maxBatchEvents: number;
+  /** Requests in flight at once per destination. */
+  concurrency: number;
+}
+
+export interface WebhookDestinationConfig extends DestinationBase {
+  type: 'webhook';
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface FileDestinationConfig extends DestinationBase {
+  type: 'file';
+  path: string;
+  maxBytes: number;
+}
+
+export interface MemoryDestinationConfig extends DestinationBase {
+  type: 'memory';
+}
+
+export type DestinationConfig = WebhookDestinationConfig | FileDestinationConfig | MemoryDestinationConfig;
+
+export interface SourceConfig {
+  name: string;
+  writeKeys: string[];
+  /** Destination names this source feeds; all when omitted. */
+  destinations?: string[];
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  store: { kind: 'sqlite' };
+  dedupeWindowHours: number;
+  maxEventBytes: number;
+  maxBatchBytes: number;
+  /** Events accepted but not yet committed; beyond it requests get 503 + Retry-After. */
+  maxPendingEvents: number;
+  /** Succeeded deliveries and their logs are pruned after this many hours. */
+  retentionHours: number;
+  shutdownTimeoutMs: number;
+  /** Admin API token (Bearer); without one the admin API is served only to loopback clients. */
+  adminToken?: string;
+  sources: SourceConfig[];
+  destinations: DestinationConfig[];
+}
+
+const retrySchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    baseMs: { type: 'integer', minimum: 1, default: 1000 },
+    capMs: { type: 'integer', minimum: 1, default: 10 * 60_000 },
+    maxAttempts: { type: 'integer', minimum: 1, default: 50 },
+    windowMs: { type: 'integer', minimum: 1, default: 24 * 3600_000 },
+  },
+};
+
+const filterSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    types: { type: 'array', items: { enum: [...EVENT_TYPES] } },
+    events: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+const destinationCommon = {
+  name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+  filter: filterSchema,
+  transform: { type: 'string', minLength: 1 },
+  retry: retrySchema,
+  maxBatchEvents: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
+  concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
+};
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sources'],
+  properties: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+    dataDir: { type: 'string', default: './data' },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    store: {
+      type: 'object',
+      default: { kind: 'sqlite' },
+      additionalProperties: false,
+      required: ['kind'],
+      properties: { kind: { enum: ['sqlite'] } },
+    },
+    dedupeWindowHours: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_DEDUPE_WINDOW_HOURS },
+    maxEventBytes: { type: 'integer', minimum: 1024, maximum: MAX_EVENT_BYTES, default: MAX_EVENT_BYTES },
+    maxBatchBytes: { type: 'integer', minimum: 1024, maximum: MAX_BATCH_BYTES, default: MAX_BATCH_BYTES },
+    maxPendingEvents: { type: 'integer', minimum: 1, default: 200_000 },
+    retentionHours: { type: 'number', exclusiveMinimum: 0, default: 7 * 24 },
+    shutdownTimeoutMs: { type: 'integer', minimum: 0, default: 10_000 },
+    adminToken: { type: 'string', minLength: 8 },
+    sources: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'writeKeys'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+          writeKeys: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+          destinations: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    destinations: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        required: ['name', 'type'],
+        properties: { type: { enum: ['webhook', 'file', 'memory'] } },
+        allOf: [
+          {
+            if: { properties: { type: { const: 'webhook' } } },
+            then: {
+              additionalProperties: false,
+              required: ['url'],
+              properties: {
+                ...destinationCommon,
+                type: { const: 'webhook' },
+                url: { type: 'string', pattern: '^https?://' },
+                headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
+                timeoutMs: { type: 'integer', minimum: 1, default: 10_000 },
+              },
+            },
+          },
+          {
+            if: { properties: { type: { const: 'file' } } },
+            then: {
+              additionalProperties: false,
+              required: ['path'],
+              properties: {
+                ...destinationCommon,
+                type: { const: 'file' },
+                path: { type: 'string', minLength: 1 },
+                maxBytes: { type: 'integer', minimum: 1024, default: 64 * 1024 * 1024 },
+              },
+            },
+          },
+          {
+            if: { properties: { type: { const: 'memory' } } },
+            then: { additionalProperties: false, properties: { ...destinationCommon, type: { const: 'memory' } } },
+          },
+        ],
+      },
+    },
+  },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.replace(/^\//, '').replace(/\//g, '.') : '(top level)';
+  if (e.keyword === 'additionalProperties') return `${where}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'required') return `${where}: missing field "${(e.params as { missingProperty: string }).missingProperty}"`;
+  if (e.keyword === 'enum') return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  return `${where}: ${e.message ?? 'is invalid'}`;
+}
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
+const check = ajv.compile(schema);
+
+/** Validates (filling defaults) and freezes; throws a ConfigError that names the field. */
+export function validateConfig(input: unknown): Readonly<ServerConfig> {
+  const copy = structuredClone(input);
+  if (!check(copy)) {
+    const errors = (check.errors ?? []).filter((e) => e.keyword !== 'if');
+    throw new ConfigError(`invalid config: ${errors.map(describe).join('; ')}`);
+  }
+  const config = copy as unknown as ServerConfig;
+  const names = new Set<string>();
+  for (const d of config.destinations) {
+    if (names.has(d.name)) throw new ConfigError(`invalid config: destinations: the name "${d.name}" is used twice`);
+    names.add(d.name);
+  }
+  const keys = new Map<string, string>();
+  for (const s of config.sources) {
+    for (const k of s.writeKeys) {
+      if (keys.has(k)) throw new ConfigError(`invalid config: sources.${s.name}.writeKeys: "${k}" already belongs to source "${keys.get(k)}"`);
+      keys.set(k, s.name);
+    }
+    for (const d of s.destinations ?? []) {
+      if (!names.has(d)) throw new ConfigError(`invalid config: sources.${s.name}.destinations: no destination is named "${d}"`);
+    }
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Reads a JSON file, or a JS module whose default export is the config object. */
+export async function loadConfigFile(path: string): Promise<unknown> {
+  const full = resolve(path);
+  if (/\.(c|m)?js$/.test(full)) {
+    const mod = (await import(pathToFileURL(full).href)) as { default?: unknown };
+    return mod.default;
+  }
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${full}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${full} is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { EVENT_TYPES, type EventType, type FerryEvent } from '../../protocol/events.js';
+import type { ServerErrorCode } from '../../protocol/errors.js';
+
+export type Validated =
+  | { ok: true; event: FerryEvent; userKey: string }
+  | { ok: false; code: ServerErrorCode; reason: string };
+
+const OBJECT_FIELDS = ['properties', 'traits', 'context', 'integrations'] as const;
+const TIME_FIELDS = ['timestamp', 'originalTimestamp', 'sentAt'] as const;
+const MAX_ID_LENGTH = 256;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Ids may arrive as numbers from some server-side clients; they are stored as strings. */
+function idOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.length > 0 ? v : undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function fail(reason: string, code: ServerErrorCode = 'invalid_event'): Validated {
+  return { ok: false, code, reason };
+}
+
+/**
+ * Checks one event against the Segment spec and normalises it (ids to strings, a messageId
+ * where the client sent none, the endpoint's type). Every failure names the field.
+ */
+export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
+  if (!isPlainObject(raw)) return fail(`an event must be a JSON object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
+  const event = { ...raw } as FerryEvent;
+  if (forcedType) event.type = forcedType;
+  if (typeof event.type !== 'string' || !EVENT_TYPES.includes(event.type)) {
+    return fail(`"type" must be one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(event.type) ?? 'nothing'}`);
+  }
+  if (event.messageId === undefined || event.messageId === null) event.messageId = `ferry-${randomUUID()}`;
+  else if (typeof event.messageId !== 'string' || event.messageId === '' || event.messageId.length > MAX_ID_LENGTH) {
+    return fail(`"messageId" must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+  }
+  for (const key of ['userId', 'anonymousId'] as const) {
+    const v = event[key];
+    if (v === undefined || v === null) continue;
+    const id = idOf(v);
+    if (id === undefined || id.length > MAX_ID_LENGTH) return fail(`"${key}" must be a non-empty string or a number`);
+    event[key] = id;
+  }
+  const userKey = event.userId ?? event.anonymousId;
+  if (!userKey) return fail('either "userId" or "anonymousId" is required');
+  switch (event.type) {
+    case 'track':
+      if (typeof event.event !== 'string' || event.event === '') return fail('a track event needs "event", a non-empty string');
+      break;
+    case 'group': {
+      const groupId = idOf(event.groupId);
+      if (!groupId) return fail('a group event needs "groupId"');
+      event.groupId = groupId;
+      break;
+    }
+    case 'alias': {
+      const previousId = idOf(event.previousId);
+      if (!previousId || !event.userId) return fail('an alias event needs "userId" and "previousId"');
+      event.previousId = previousId;
+      break;
+    }
+    default:
+      break;
+  }
+  for (const key of OBJECT_FIELDS) {
+    const v = event[key];
+    if (v !== undefined && v !== null && !isPlainObject(v)) return fail(`"${key}" must be an object`);
+  }
+  for (const key of TIME_FIELDS) {
+    const v = event[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) return fail(`"${key}" must be an ISO-8601 date string, got ${JSON.stringify(v)}`);
+  }
+  return { ok: true, event, userKey: String(userKey) };
+}
+
+/**
+ * Adds receivedAt and corrects the client's clock: timestamp = receivedAt - (sentAt -
+ * originalTimestamp). Without both client times, timestamp is the client's own or receivedAt.
+ */
+export function enrich(event: FerryEvent, batchSentAt: string | undefined, receivedAtMs: number): FerryEvent {
+  const receivedAt = new Date(receivedAtMs).toISOString();
+  const original = event.originalTimestamp ?? event.timestamp;
+  const sentAt = event.sentAt ?? batchSentAt;
+  const out: FerryEvent = { ...event, receivedAt };
+  delete out.writeKey;
+  if (original && sentAt && !Number.isNaN(Date.parse(sentAt))) {
+    out.originalTimestamp = original;
+    out.sentAt = sentAt;
+    out.timestamp = new Date(receivedAtMs - (Date.parse(sentAt) - Date.parse(original))).toISOString();
+  } else {
+    out.timestamp = event.timestamp ?? original ?? receivedAt;
+  }
+  return out;
+}

@@ -1,0 +1,220 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrations, statements } from './sql-files.js';
+import type {
+  ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, EventQuery, EventRow, NewEvent, Outcome, Store,
+} from './types.js';
+
+const NAMES = [
+  'claim-message-id', 'append-event', 'create-delivery', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
+  'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'prune-succeeded', 'prune-orphan-events',
+] as const;
+type Name = (typeof NAMES)[number];
+
+const RESPONSE_EXCERPT = 1000;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so that a commit
+ * has reached the disk before the HTTP answer goes out (G4). better-sqlite3 is synchronous:
+ * a transaction runs to completion without interleaving, which is what makes group commit
+ * in the ingester simple.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly stmt: Record<Name, Database.Statement>;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'ferry.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const sql = statements('sqlite', NAMES);
+    this.stmt = Object.fromEntries(NAMES.map((n) => [n, this.db.prepare(sql[n])])) as Record<Name, Database.Statement>;
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied = new Set(this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    for (const m of migrations('sqlite')) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      })();
+    }
+  }
+
+  async ingest(events: NewEvent[], dedupeCutoff: number): Promise<Array<number | null>> {
+    const now = Date.now();
+    const run = this.db.transaction((list: NewEvent[]) =>
+      list.map((e) => {
+        const claimed = this.stmt['claim-message-id'].run({ source: e.source, messageId: e.messageId, now, cutoff: dedupeCutoff });
+        if (claimed.changes === 0) return null;
+        const seq = Number(this.stmt['append-event'].run(e).lastInsertRowid);
+        for (const destination of e.destinations) {
+          this.stmt['create-delivery'].run({ eventSeq: seq, destination, userKey: e.userKey, now: e.receivedAt });
+        }
+        return seq;
+      }),
+    );
+    return run(events.map((e) => ({ ...e, destinations: e.destinations })));
+  }
+
+  async pruneDedupe(cutoff: number, limit: number): Promise<number> {
+    return this.stmt['prune-dedupe'].run({ cutoff, limit }).changes;
+  }
+
+  async claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.db.transaction(() => {
+      const rows = this.stmt['claim-deliveries'].all({ destination, now, limit }) as ClaimedDelivery[];
+      for (const r of rows) this.stmt['lease-delivery'].run({ id: r.id, leaseUntil: now + leaseMs });
+      return rows;
+    })();
+  }
+
+  async settle(_destination: string, outcomes: Outcome[], now: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const o of outcomes) {
+        const a = o.attempt;
+        const base = { id: o.id, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
+        if (o.state === 'succeeded') this.stmt['mark-succeeded'].run(base);
+        else if (o.state === 'failed') this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt });
+        else this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 });
+        if (a) {
+          this.stmt['log-attempt'].run({
+            id: o.id, at: a.at, status: a.status, error: a.error,
+            response: a.response === null ? null : a.response.slice(0, RESPONSE_EXCERPT), durationMs: Math.round(a.durationMs), outcome: o.state,
+          });
+        }
+      }
+    })();
+  }
+
+  async retryNow(filter: { destination?: string; ids?: number[]; includeAborted?: boolean }, now: number): Promise<number> {
+    const states = filter.includeAborted ? "('failed', 'aborted')" : "('failed')";
+    const where = [`state IN ${states}`];
+    const params: unknown[] = [now, now];
+    if (filter.destination) {
+      where.push('destination = ?');
+      params.push(filter.destination);
+    }
+    if (filter.ids) {
+      if (filter.ids.length === 0) return 0;
+      where.push(`id IN (${filter.ids.map(() => '?').join(',')})`);
+      params.push(...filter.ids);
+    }
+    return this.db.prepare(`UPDATE deliveries SET state = 'pending', next_at = ?, lease_until = 0, reason = NULL, updated_at = ? WHERE ${where.join(' AND ')}`).run(...params).changes;
+  }
+
+  async abort(ids: number[], reason: string, now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.db
+      .prepare(`UPDATE deliveries SET state = 'aborted', reason = ?, lease_until = 0, updated_at = ? WHERE state IN ('pending', 'failed') AND id IN (${ids.map(() => '?').join(',')})`)
+      .run(reason, now, ...ids).changes;
+  }
+
+  async pruneSucceeded(cutoff: number, limit: number): Promise<number> {
+    return this.db.transaction(() => {
+      const n = this.stmt['prune-succeeded'].run({ cutoff, limit }).changes;
+      this.db.prepare('DELETE FROM delivery_log WHERE delivery_id NOT IN (SELECT id FROM deliveries)').run();
+      return n + this.stmt['prune-orphan-events'].run({ cutoff, limit }).changes;
+    })();
+  }
+
+  async counts(destination: string, now: number): Promise<DeliveryCounts> {
+    const row = this.db
+      .prepare(
+        `SELECT
+           SUM(state = 'succeeded') AS succeeded,
+           SUM(state = 'aborted') AS aborted,
+           SUM(state = 'failed' AND next_at > ?) AS failed,
+           SUM(state IN ('pending', 'failed') AND next_at <= ?) AS due
+         FROM deliveries WHERE destination = ?`,
+      )
+      .get(now, now, destination) as Record<string, number | null>;
+    // Blocked: due, but behind an earlier waiting delivery of the same user.
+    const blocked = this.db
+      .prepare(
+        `SELECT COUNT(*) FROM deliveries d WHERE d.destination = ? AND d.state IN ('pending', 'failed') AND d.next_at <= ?
+           AND EXISTS (SELECT 1 FROM deliveries b WHERE b.destination = d.destination AND b.user_key = d.user_key
+             AND b.state = 'failed' AND b.next_at > ? AND b.event_seq < d.event_seq)`,
+      )
+      .pluck()
+      .get(destination, now, now) as number;
+    return {
+      pending: (row.due ?? 0) - blocked,
+      blocked,
+      failed: row.failed ?? 0,
+      succeeded: row.succeeded ?? 0,
+      aborted: row.aborted ?? 0,
+    };
+  }
+
+  async eventCount(source?: string): Promise<number> {
+    return (source
+      ? this.db.prepare('SELECT COUNT(*) FROM events WHERE source = ?').pluck().get(source)
+      : this.db.prepare('SELECT COUNT(*) FROM events').pluck().get()) as number;
+  }
+
+  async events(q: EventQuery): Promise<EventRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (cond: string, v: unknown) => {
+      where.push(cond);
+      params.push(v);
+    };
+    if (q.source) add('source = ?', q.source);
+    if (q.userKey) add('user_key = ?', q.userKey);
+    if (q.messageId) add('message_id = ?', q.messageId);
+    if (q.type) add('type = ?', q.type);
+    if (q.sinceMs !== undefined) add('received_at >= ?', q.sinceMs);
+    if (q.untilMs !== undefined) add('received_at < ?', q.untilMs);
+    if (q.afterSeq !== undefined) add('seq > ?', q.afterSeq);
+    const sql = `SELECT seq, source, message_id AS messageId, type, user_key AS userKey, received_at AS receivedAt, body FROM events
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, q.limit ?? 1000) as Array<Omit<EventRow, 'event'> & { body: string }>;
+    return rows.map(({ body, ...r }) => ({ ...r, event: JSON.parse(body) as Record<string, unknown> }));
+  }
+
+  async deliveries(q: DeliveryQuery): Promise<DeliveryRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.destination) (where.push('d.destination = ?'), params.push(q.destination));
+    if (q.state) (where.push('d.state = ?'), params.push(q.state));
+    if (q.userKey) (where.push('d.user_key = ?'), params.push(q.userKey));
+    if (q.messageId) (where.push('e.message_id = ?'), params.push(q.messageId));
+    const sql = `SELECT d.id, d.event_seq AS eventSeq, e.message_id AS messageId, d.destination, d.user_key AS userKey, d.state,
+        d.attempts, d.next_at AS nextAt, d.last_status AS lastStatus, d.last_error AS lastError, d.reason, d.updated_at AS updatedAt
+      FROM deliveries d JOIN events e ON e.seq = d.event_seq
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.event_seq, d.destination LIMIT ?`;
+    return this.db.prepare(sql).all(...params, q.limit ?? 1000) as DeliveryRow[];
+  }
+
+  async deliveryLog(messageId: string): Promise<DeliveryLogRow[]> {
+    return this.db
+      .prepare(
+        `SELECT l.delivery_id AS deliveryId, d.destination, l.attempt, l.at, l.status, l.error, l.response, l.duration_ms AS durationMs, l.outcome
+         FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.seq = d.event_seq
+         WHERE e.message_id = ? ORDER BY l.id`,
+      )
+      .all(messageId) as DeliveryLogRow[];
+  }
+
+  async deleteUser(userKey: string): Promise<{ events: number; deliveries: number }> {
+    return this.db.transaction(() => {
+      const seqs = `SELECT seq FROM events WHERE user_key = ?`;
+      this.db.prepare(`DELETE FROM delivery_log WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (${seqs}))`).run(userKey);
+      const deliveries = this.db.prepare(`DELETE FROM deliveries WHERE event_seq IN (${seqs})`).run(userKey).changes;
+      const events = this.db.prepare('DELETE FROM events WHERE user_key = ?').run(userKey).changes;
+      return { events, deliveries };
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The storage contract of the server. SQLite (embedded) and PostgreSQL implement it; nothing
+ * above this interface sees SQL. Every method that changes rows is one transaction.
+ */
+
+export interface NewEvent {
+  source: string;
+  messageId: string;
+  type: string;
+  /** userId, else anonymousId: the unit of ordering. */
+  userKey: string;
+  receivedAt: number;
+  /** The enriched event, as JSON text. */
+  body: string;
+  /** Destinations this event must reach; a delivery row is created for each, in the same transaction. */
+  destinations: string[];
+}
+
+export type DeliveryState = 'pending' | 'failed' | 'succeeded' | 'aborted';
+
+export interface ClaimedDelivery {
+  id: number;
+  eventSeq: number;
+  destination: string;
+  userKey: string;
+  attempts: number;
+  /** First attempt time, for the retry window. */
+  firstAttemptAt: number | null;
+  body: string;
+}
+
+export interface AttemptRecord {
+  at: number;
+  status: number | null;
+  error: string | null;
+  response: string | null;
+  durationMs: number;
+}
+
+export type Outcome =
+  | { id: number; state: 'succeeded'; attempt: AttemptRecord }
+  | { id: number; state: 'failed'; nextAt: number; attempt: AttemptRecord }
+  | { id: number; state: 'aborted'; reason: string; attempt: AttemptRecord | null };
+
+export interface EventRow {
+  seq: number;
+  source: string;
+  messageId: string;
+  type: string;
+  userKey: string;
+  receivedAt: number;
+  event: Record<string, unknown>;
+}
+
+export interface DeliveryRow {
+  id: number;
+  eventSeq: number;
+  messageId: string;
+  destination: string;
+  userKey: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  reason: string | null;
+  updatedAt: number;
+}
+
+export interface DeliveryLogRow {
+  deliveryId: number;
+  destination: string;
+  attempt: number;
+  at: number;
+  status: number | null;
+  error: string | null;
+  response: string | null;
+  durationMs: number;
+  outcome: string;
+}
+
+export interface DeliveryCounts {
+  pending: number;
+  blocked: number;
+  failed: number;
+  succeeded: number;
+  aborted: number;
+}
+
+export interface EventQuery {
+  source?: string;
+  userKey?: string;
+  messageId?: string;
+  type?: string;
+  sinceMs?: number;
+  untilMs?: number;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export interface DeliveryQuery {
+  destination?: string;
+  state?: DeliveryState;
+  userKey?: string;
+  messageId?: string;
+  limit?: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Appends events, dropping those whose (source, messageId) was seen after `dedupeCutoff`,
+   * and creates their deliveries: all in one committed transaction. Returns, per input, its
+   * sequence number or null for a duplicate.
+   */
+  ingest(events: NewEvent[], dedupeCutoff: number): Promise<Array<number | null>>;
+  /** Deletes dedupe entries older than the cutoff, at most `limit`; returns how many. */
+  pruneDedupe(cutoff: number, limit: number): Promise<number>;
+
+  /** Leases due deliveries of one destination, oldest first, honouring the per-user barrier. */
+  claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  /** Records outcomes and their attempts in one transaction. */
+  settle(destination: string, outcomes: Outcome[], now: number): Promise<void>;
+  /** Retry now: failed (or aborted, when asked) deliveries become due. Returns how many. */
+  retryNow(filter: { destination?: string; ids?: number[]; includeAborted?: boolean }, now: number): Promise<number>;
+  abort(ids: number[], reason: string, now: number): Promise<number>;
+  /** Removes succeeded deliveries (and events with no live delivery) older than the cutoff. */
+  pruneSucceeded(cutoff: number, limit: number): Promise<number>;
+
+  counts(destination: string, now: number): Promise<DeliveryCounts>;
+  eventCount(source?: string): Promise<number>;
+  events(query: EventQuery): Promise<EventRow[]>;
+  deliveries(query: DeliveryQuery): Promise<DeliveryRow[]>;
+  deliveryLog(messageId: string): Promise<DeliveryLogRow[]>;
+  /** GDPR/CCPA: deletes every event, delivery and log of a user; returns counts. */
+  deleteUser(userKey: string): Promise<{ events: number; deliveries: number }>;
+  close(): Promise<void>;
+}
