@@ -51,6 +51,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Raw bodies: compressed input is bounded here, decompressed input in decodeBody.
     bodyLimit: config.maxBatchBytes + 64 * 1024,
     trustProxy: false,
+    // Our onRequest hook answers 503 with Retry-After while closing; fastify's own 503 has none.
+    return503OnClosing: false,
   });
 
   void app.register(cors, {

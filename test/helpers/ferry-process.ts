@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+
+const bin = new URL('../../bin/ferry.js', import.meta.url).pathname;
+
+export interface FerryProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  proc: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function tempDir(prefix = 'ferry-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts `ferry serve` as its own process on 127.0.0.1 and a free port. */
+export async function startFerry(opts: { config?: Record<string, unknown>; args?: string[]; dataDir?: string; port?: number } = {}): Promise<FerryProcess> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const args = [bin, 'serve', '--port', String(opts.port ?? 0), '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? [])];
+  if (opts.config) {
+    const file = join(dataDir, 'ferry.config.json');
+    writeFileSync(file, JSON.stringify(opts.config));
+    args.push('--config', file);
+  }
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ferry did not start:\n${out}`)), 15_000);
+    const check = () => {
+      const m = out.match(/listening on http:\/\/[^:]+:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`ferry exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    proc,
+    output: () => out,
+    exited,
+    async kill(signal = 'SIGTERM') {
+      if (proc.exitCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface PostOptions {
+  gzip?: boolean;
+  writeKey?: string;
+  /** Put the write key in the body instead of Basic auth. */
+  keyInBody?: boolean;
+  headers?: Record<string, string>;
+  path?: string;
+}
+
+export async function post(base: string, body: unknown, opts: PostOptions = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  let payload: Buffer = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(opts.keyInBody ? { ...(body as object), writeKey: opts.writeKey } : body));
+  if (opts.gzip) payload = gzipSync(payload);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...opts.headers };
+  if (opts.writeKey && !opts.keyInBody) headers.Authorization = `Basic ${Buffer.from(`${opts.writeKey}:`).toString('base64')}`;
+  const res = await fetch(`${base}${opts.path ?? '/v1/batch'}`, { method: 'POST', body: payload, headers });
+  const text = await res.text();
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = { raw: text };
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** Reads the events table straight from the server's SQLite file (read-only). */
+export function storedEvents(dataDir: string): Array<{ seq: number; source: string; messageId: string; event: Record<string, unknown> }> {
+  const db = new Database(join(dataDir, 'ferry.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT seq, source, message_id AS messageId, body FROM events ORDER BY seq').all() as Array<{ seq: number; source: string; messageId: string; body: string }>).map(
+      ({ body, ...r }) => ({ ...r, event: JSON.parse(body) as Record<string, unknown> }),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+let counter = 0;
+export function trackEvent(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  counter++;
+  return { type: 'track', event: `Event ${counter}`, userId: `user-${counter % 7}`, messageId: `msg-${process.pid}-${Date.now()}-${counter}`, properties: { n: counter }, ...extra };
+}
