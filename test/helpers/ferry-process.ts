@@ -80,7 +80,7 @@ export async function post(base: string, body: unknown, opts: PostOptions = {}):
   if (opts.gzip) payload = gzipSync(payload);
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...opts.headers };
   if (opts.writeKey && !opts.keyInBody) headers.Authorization = `Basic ${Buffer.from(`${opts.writeKey}:`).toString('base64')}`;
-  const res = await fetch(`${base}${opts.path ?? '/v1/batch'}`, { method: 'POST', body: payload, headers });
+  const res = await fetch(`${base}${opts.path ?? '/v1/batch'}`, { method: 'POST', body: new Uint8Array(payload), headers });
   const text = await res.text();
   let parsed: Record<string, unknown>;
   try {
