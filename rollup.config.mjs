@@ -34,7 +34,7 @@ function idbCoreOnly() {
  * or stored data, are shortened like local variables (as preact does with its mangle list).
  * Only distinctive names are listed, so that nothing in idb or fflate can collide.
  */
-const PRIVATE_PROPS = ['again', 'callTimeMs', 'deps', 'detach', 'draining', 'emitError', 'emitter', 'enqueue', 'flusher', 'guard', 'gzipFallback', 'identity', 'inFlight', 'keepaliveBytes', 'loadFallback', 'maxEvents', 'mirror', 'onWritten', 'preload', 'readyPromise', 'stopped', 'timerAt', 'useCookie', 'writing', 'written', 'writtenSinceFlush', 'setBackoff', 'drain', 'drop', 'unacknowledged', 'forget', 'pendingWrites', 'settled', 'inFlightCount', 'isDraining', 'backoffState', 'flushOnExit', 'listeners'];
+const PRIVATE_PROPS = ['again', 'callTimeMs', 'deps', 'detach', 'draining', 'emitError', 'emitter', 'enqueue', 'flusher', 'guard', 'gzipFallback', 'identity', 'inFlight', 'keepaliveBytes', 'loadFallback', 'maxEvents', 'mirror', 'onWritten', 'preload', 'readyPromise', 'stopped', 'timerAt', 'useCookie', 'writing', 'written', 'writtenSinceFlush', 'setBackoff', 'drain', 'drop', 'unacknowledged', 'forget', 'pendingWrites', 'settled', 'inFlightCount', 'isDraining', 'backoffState', 'flushOnExit', 'listeners', 'schedule', 'attach', 'timer', 'scheduled', 'pending', 'closed', 'lock', 'compress', 'chain', 'busy', 'sync', 'save', 'mirror', 'MIRROR_MAX', 'keepaliveBytes'];
 const min = () => terser({
   ecma: 2022,
   module: true,
@@ -56,9 +56,10 @@ export default [
     output: { file: 'dist/ferry.iife.js', format: 'iife', sourcemap: true },
     plugins: [resolve({ browser: true }), idbCoreOnly(), ts(), min()],
   },
+  // The <script> build's gzip fallback: an ES module at a stable name beside ferry.iife.js.
   {
-    input: 'src/sdk/gzip-global.ts',
-    output: { file: 'dist/ferry-gzip.iife.js', format: 'iife', sourcemap: true },
+    input: 'src/sdk/gzip-fallback.ts',
+    output: { file: 'dist/ferry-gzip.js', format: 'es', sourcemap: true },
     plugins: [resolve({ browser: true }), ts(), min()],
   },
   {

@@ -78,7 +78,7 @@ export class Analytics {
     this.identity = new Identity(options.cookie);
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
-      (ids, evicted) => this.written(ids.length, evicted),
+      (count, evicted) => this.written(count, evicted),
       (err, lost) => this.emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
     );
     const pending = this.preload;
@@ -284,11 +284,11 @@ export class Analytics {
   private enqueue(type: EventType, fields: Partial<FerryEvent>, options: CallOptions | undefined): void {
     const now = this.callTimeMs ?? Date.now();
     let event: Record<string, unknown> | null = buildEvent(type, fields, this.identity!.get(), options, now);
+    const messageId = String(event.messageId);
     for (const mw of this.options!.middleware) {
       event = mw(event);
       if (!event) return;
     }
-    const messageId = String(event.messageId);
     let json: string;
     try {
       json = JSON.stringify(event);
@@ -296,12 +296,12 @@ export class Analytics {
       this.emitter.emit('dropped', { reason: 'not_serializable', count: 1, messageIds: [messageId] });
       throw new FerryError('not_serializable', `${type}(): not serializable, not queued: ${String(err)}`, { cause: err });
     }
-    const bytes = utf8Length(json);
-    if (bytes > MAX_EVENT_BYTES) {
+    // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
+    if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) {
       this.emitter.emit('dropped', { reason: 'event_too_large', count: 1, messageIds: [messageId] });
-      throw new FerryError('event_too_large', `${type}(): ${bytes} bytes > ${MAX_EVENT_BYTES}, not queued`);
+      throw new FerryError('event_too_large', `${type}(): over ${MAX_EVENT_BYTES} bytes, not queued`);
     }
-    this.queue!.push({ json, bytes, messageId, enqueuedAt: Date.now() });
+    this.queue!.push({ json, messageId, enqueuedAt: Date.now() });
   }
 
   private written(count: number, evicted: Array<{ messageId: string }>): void {

@@ -43,18 +43,26 @@ function readStaticContext(): Omit<EventContext, 'page'> {
   return ctx;
 }
 
-/** The page changes in single-page apps, so it is read per event. */
+/**
+ * The page changes in single-page apps, so it is read again in every task — but only once per
+ * task: a burst of calls shares one read of the DOM.
+ */
+let taskContext: EventContext | undefined;
+
 export function pageContext(): EventContext['page'] | undefined {
   const loc = (globalThis as { location?: Location }).location;
   const doc = (globalThis as { document?: Document }).document;
   if (!loc) return undefined;
-  return {
-    path: loc.pathname,
-    referrer: doc?.referrer ?? '',
-    search: loc.search,
-    title: doc?.title ?? '',
-    url: loc.href,
-  };
+  return { path: loc.pathname, referrer: doc?.referrer ?? '', search: loc.search, title: doc?.title ?? '', url: loc.href };
+}
+
+function currentContext(): EventContext {
+  if (!taskContext) {
+    const page = pageContext();
+    taskContext = page ? { ...readStaticContext(), page } : { ...readStaticContext() };
+    queueMicrotask(() => (taskContext = undefined));
+  }
+  return taskContext;
 }
 
 function toIso(ts: CallOptions['timestamp'], nowMs: number): string {
@@ -63,28 +71,24 @@ function toIso(ts: CallOptions['timestamp'], nowMs: number): string {
   return (Number.isNaN(d.getTime()) ? new Date(nowMs) : d).toISOString();
 }
 
-/** Builds a complete Segment-spec event; nothing here touches storage. */
-export function buildEvent(
-  type: EventType,
-  fields: Partial<FerryEvent>,
-  identity: IdentitySnapshot,
-  options: CallOptions | undefined,
-  nowMs: number,
-): FerryEvent {
-  const base = readStaticContext();
-  const page = pageContext();
-  const context: EventContext = page ? { ...base, page } : { ...base };
-  if (options?.context) Object.assign(context, options.context);
+/** Everything but the context. */
+function baseEvent(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number): FerryEvent {
   const event: FerryEvent = {
     type,
     messageId: options?.messageId ?? uuidv4(),
     anonymousId: options?.anonymousId ?? identity.anonymousId,
     ...fields,
-    context,
     originalTimestamp: toIso(options?.timestamp, nowMs),
   };
   const userId = options?.userId ?? identity.userId;
   if (userId != null && event.userId === undefined) event.userId = userId;
   if (options?.integrations) event.integrations = options.integrations;
+  return event;
+}
+
+/** Builds a complete Segment-spec event; nothing here touches storage. */
+export function buildEvent(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number): FerryEvent {
+  const event = baseEvent(type, fields, identity, options, nowMs);
+  event.context = { ...currentContext(), ...options?.context };
   return event;
 }

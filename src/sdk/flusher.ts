@@ -8,6 +8,7 @@ import type { ResolvedOptions } from './options.js';
 import type { QueueRecord, QueueStore } from './queue-store.js';
 import type { WriteQueue } from './queue.js';
 import { postBatch, type SendResult } from './transport.js';
+import { utf8Length } from './compress.js';
 
 export interface FlushResult {
   ok: boolean;
@@ -57,9 +58,9 @@ const ENVELOPE_BYTES = 128;
 export function takeBatch(records: QueueRecord[], maxBytes: number): QueueRecord[] {
   let bytes = ENVELOPE_BYTES;
   let n = 0;
-  while (n < records.length && (n === 0 || bytes + records[n]!.bytes + 1 <= maxBytes)) {
-    bytes += records[n]!.bytes + 1;
-    n++;
+  for (; n < records.length; n++) {
+    bytes += utf8Length(records[n]!.json) + 1;
+    if (n > 0 && bytes > maxBytes) break;
   }
   return records.slice(0, n);
 }
@@ -74,7 +75,8 @@ export class Flusher {
   private timerAt = Infinity;
   private pending: Promise<FlushResult> | undefined;
   private again = false;
-  private inFlight: Set<number> = new Set();
+  /** messageIds of the batch this tab has on the wire. */
+  private inFlight: Set<string> = new Set();
   /** Bytes of this tab's keepalive request on the wire: they count against the page's 64 KiB. */
   private keepaliveBytes = 0;
   private draining = false;
@@ -198,8 +200,8 @@ export class Flusher {
       const action = classifyStatus(result.status);
       if (action === 'success') {
         const rejected = Array.isArray(result.response?.rejected) ? result.response.rejected : [];
-        await store.remove(batch.map((r) => r.id));
-        this.deps.queue.forget(batch.map((r) => r.id));
+        await store.remove(batch);
+        this.deps.queue.forget(batch);
         if (this.backoff.attempt !== 0 || this.backoff.nextAttemptAt !== 0) await this.setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
         const rejectedIdx = new Set(rejected.map((r) => r.index));
         const delivered = batch.filter((_, i) => !rejectedIdx.has(i));
@@ -238,15 +240,15 @@ export class Flusher {
   }
 
   private async drop(records: QueueRecord[], reason: string, detail?: string): Promise<void> {
-    await this.deps.store.remove(records.map((r) => r.id));
-    this.deps.queue.forget(records.map((r) => r.id));
+    await this.deps.store.remove(records);
+    this.deps.queue.forget(records);
     this.deps.emitter.emit('dropped', { reason, count: records.length, messageIds: records.map((r) => r.messageId), ...(detail ? { detail } : {}) });
   }
 
   private async send(batch: QueueRecord[]): Promise<SendResult> {
     const body = await this.deps.compress(envelope(batch, this.deps.options.writeKey, new Date(this.now()).toISOString()));
     if (this.stopped) return { status: 0, error: 'closed' };
-    for (const r of batch) this.inFlight.add(r.id);
+    for (const r of batch) this.inFlight.add(r.messageId);
     const keepalive = body.byteLength <= KEEPALIVE_SEND_BYTES;
     this.keepaliveBytes = keepalive ? body.byteLength : 0;
     try {
@@ -267,21 +269,21 @@ export class Flusher {
     if (this.stopped || isOffline() || this.backoff.nextAttemptAt > this.now()) return;
     const { options, store, queue } = this.deps;
     const budget = KEEPALIVE_MAX_BYTES - this.keepaliveBytes - ENVELOPE_BYTES;
-    const records: Array<{ json: string; bytes: number; id?: number }> = [];
+    const records: Array<{ json: string; messageId: string; chunk?: number }> = [];
     let bytes = 0;
     for (const r of queue.unacknowledged()) {
-      if (r.id !== undefined && this.inFlight.has(r.id)) continue;
-      if (bytes + r.bytes + 1 > budget) break;
-      bytes += r.bytes + 1;
+      if (this.inFlight.has(r.messageId)) continue;
+      bytes += utf8Length(r.json) + 1;
+      if (bytes > budget) break;
       records.push(r);
     }
     if (records.length === 0) return;
     const body = envelope(records, options.writeKey, new Date(this.now()).toISOString());
     void postBatch(options.batchUrl, body, true).then(async (res) => {
       if (classifyStatus(res.status) !== 'success') return;
-      const ids = records.flatMap((r) => (r.id === undefined ? [] : [r.id]));
-      await store.remove(ids).catch(() => undefined);
-      queue.forget(ids);
+      const persisted = records.filter((r): r is QueueRecord => r.chunk !== undefined);
+      await store.remove(persisted).catch(() => undefined);
+      queue.forget(persisted);
     });
   }
 }

@@ -14,29 +14,18 @@ interface Stub {
 declare global {
   interface Window {
     ferry?: Analytics | Stub;
-    __ferryGzip?: GzipFn;
   }
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
 const base = script?.src ? script.src.replace(/[^/]*$/, '') : '';
 
-/** The fflate fallback ships as its own file beside this one, loaded only where needed. */
-function loadGzipScript(): Promise<GzipFn> {
-  return new Promise((resolve, reject) => {
-    if (window.__ferryGzip) return resolve(window.__ferryGzip);
-    const el = document.createElement('script');
-    el.src = `${base}ferry-gzip.iife.js`;
-    el.async = true;
-    el.onload = () => (window.__ferryGzip ? resolve(window.__ferryGzip) : reject(new Error('gzip fallback did not register')));
-    el.onerror = () => reject(new Error('gzip fallback failed to load'));
-    document.head.appendChild(el);
-  });
-}
 
 const existing = window.ferry;
 if (!(existing instanceof Analytics)) {
-  const analytics = new Analytics(loadGzipScript);
+  // The fflate fallback is an ES module beside this file, imported only where CompressionStream
+  // is missing (every browser without it has dynamic import()).
+  const analytics = new Analytics(() => import(/* @vite-ignore */ `${base}ferry-gzip.js`).then((m: { gzip: GzipFn }) => m.gzip));
   const calls = (existing as Stub | undefined)?.q ?? [];
   window.ferry = analytics;
   for (const call of calls) {

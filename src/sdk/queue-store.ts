@@ -7,22 +7,24 @@
 export interface NewRecord {
   /** The event, serialized once at the call. */
   json: string;
-  /** UTF-8 length of json. */
-  bytes: number;
   messageId: string;
   /** Epoch ms when queued, for maxEventAgeMs. */
   enqueuedAt: number;
 }
 
 export interface QueueRecord extends NewRecord {
-  /** Auto-increment key: the FIFO order, shared by every tab of the origin. */
-  id: number;
+  /**
+   * The storage chunk holding this event. Chunks are keyed by auto-increment and events keep
+   * their order inside a chunk: (chunk, position) is the FIFO order shared by every tab.
+   */
+  chunk: number;
 }
 
 export type StoreKind = 'indexeddb' | 'localStorage' | 'memory';
 
 export interface AppendResult {
-  ids: number[];
+  /** The appended records with their chunk. */
+  stored: QueueRecord[];
   /** Oldest records removed to respect the queue cap, in the same transaction. */
   evicted: QueueRecord[];
 }
@@ -33,8 +35,8 @@ export interface QueueStore {
   append(records: NewRecord[], maxEvents: number): Promise<AppendResult>;
   /** The oldest `limit` records, oldest first. */
   oldest(limit: number): Promise<QueueRecord[]>;
-  /** Deletes exactly these keys, atomically. */
-  remove(ids: number[]): Promise<void>;
+  /** Deletes exactly these records (by chunk and messageId), atomically; missing ones are ignored. */
+  remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'messageId'>>): Promise<void>;
   count(): Promise<number>;
   getMeta<T>(key: string): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
@@ -48,9 +50,10 @@ interface ArrayState {
 }
 
 /**
- * The synchronous backends (memory, localStorage) share one implementation: an array
- * of records plus load/save hooks. localStorage reloads before each operation, so
- * other tabs' writes are seen; every operation is synchronous and therefore atomic.
+ * The synchronous backends (memory, localStorage) share one implementation: an array of
+ * records plus load/save hooks; each record is its own chunk. localStorage reloads before
+ * each operation, so other tabs' writes are seen; every operation is synchronous and
+ * therefore atomic.
  */
 export class ArrayStore implements QueueStore {
   private state: ArrayState = { seq: 0, records: [], meta: {} };
@@ -69,26 +72,22 @@ export class ArrayStore implements QueueStore {
 
   async append(records: NewRecord[], maxEvents: number): Promise<AppendResult> {
     const state = this.sync();
-    const ids: number[] = [];
-    for (const r of records) {
-      const id = ++state.seq;
-      ids.push(id);
-      state.records.push({ ...r, id });
-    }
+    const stored = records.map((r) => ({ ...r, chunk: ++state.seq }));
+    state.records.push(...stored);
     const over = state.records.length - maxEvents;
     const evicted = over > 0 ? state.records.splice(0, over) : [];
     this.save(state);
-    return { ids, evicted };
+    return { stored, evicted };
   }
 
   async oldest(limit: number): Promise<QueueRecord[]> {
     return this.sync().records.slice(0, limit);
   }
 
-  async remove(ids: number[]): Promise<void> {
+  async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'messageId'>>): Promise<void> {
     const state = this.sync();
-    const gone = new Set(ids);
-    state.records = state.records.filter((r) => !gone.has(r.id));
+    const gone = new Set(records.map((r) => r.chunk));
+    state.records = state.records.filter((r) => !gone.has(r.chunk));
     this.save(state);
   }
 

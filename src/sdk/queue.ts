@@ -13,13 +13,13 @@ export class WriteQueue {
   private scheduled = false;
   private store: QueueStore | undefined;
   private writing: Promise<void> = Promise.resolve();
-  /** id -> record for this tab's unacknowledged records, oldest first (Map keeps insertion order). */
-  private readonly mirror = new Map<number, QueueRecord>();
+  /** messageId -> record for this tab's unacknowledged records, oldest first (Map keeps insertion order). */
+  private readonly mirror = new Map<string, QueueRecord>();
   private static readonly MIRROR_MAX = 2000;
 
   constructor(
     private readonly maxEvents: () => number,
-    private readonly onWritten: (ids: number[], evicted: QueueRecord[]) => void,
+    private readonly onWritten: (count: number, evicted: QueueRecord[]) => void,
     private readonly onError: (err: unknown, lost: NewRecord[]) => void,
   ) {}
 
@@ -48,11 +48,11 @@ export class WriteQueue {
   private async write(records: NewRecord[]): Promise<void> {
     const store = this.store!;
     try {
-      const { ids, evicted } = await store.append(records, this.maxEvents());
-      ids.forEach((id, i) => this.mirror.set(id, { ...records[i]!, id }));
-      for (const e of evicted) this.mirror.delete(e.id);
+      const { stored, evicted } = await store.append(records, this.maxEvents());
+      for (const r of stored) this.mirror.set(r.messageId, r);
+      this.forget(evicted);
       while (this.mirror.size > WriteQueue.MIRROR_MAX) this.mirror.delete(this.mirror.keys().next().value!);
-      this.onWritten(ids, evicted);
+      this.onWritten(stored.length, evicted);
     } catch (err) {
       this.onError(err, records);
     }
@@ -65,12 +65,12 @@ export class WriteQueue {
     await this.writing;
   }
 
-  forget(ids: Iterable<number>): void {
-    for (const id of ids) this.mirror.delete(id);
+  forget(records: Iterable<{ messageId: string }>): void {
+    for (const r of records) this.mirror.delete(r.messageId);
   }
 
-  /** This tab's unacknowledged records (persisted or still buffered), oldest first. */
-  unacknowledged(): Array<NewRecord & { id?: number }> {
+  /** This tab's unacknowledged records (persisted, with their chunk, or still buffered), oldest first. */
+  unacknowledged(): Array<NewRecord & { chunk?: number }> {
     return [...this.mirror.values(), ...this.buffer];
   }
 

@@ -150,12 +150,35 @@ test('track() writes to IndexedDB within the task and costs the page no error wh
       const open = indexedDB.open('ferry-test-key');
       open.onerror = () => reject(open.error);
       open.onsuccess = () => {
-        const req = open.result.transaction('queue').objectStore('queue').count();
-        req.onsuccess = () => resolve(req.result);
+        const req = open.result.transaction('chunks').objectStore('chunks').getAll();
+        req.onsuccess = () => resolve((req.result as Array<{ events: unknown[] }>).reduce((n, c) => n + c.events.length, 0));
       };
     });
   });
   expect(queued).toBe(10);
   await context.setOffline(false);
   await expect.poll(() => server.stored().filter((e) => e.type === 'track').length).toBe(10);
+});
+
+test('where CompressionStream is missing, the fflate fallback is fetched on demand and batches are still gzip', async ({ page }) => {
+  const fetched: string[] = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  await page.addInitScript(() => {
+    delete (window as unknown as { CompressionStream?: unknown }).CompressionStream;
+  });
+  await page.goto(pageUrl({ flushIntervalMs: 50 }));
+  await ready(page);
+  await trackMany(page, 'z', 10);
+  await expect.poll(() => server.stored().filter((e) => e.type === 'track').length).toBe(10);
+  expect(server.requests.every((r) => r.gzip)).toBe(true);
+  expect(fetched).toContain('/dist/ferry-gzip.js');
+});
+
+test('a browser with CompressionStream never downloads the fallback', async ({ page }) => {
+  const fetched: string[] = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  await page.goto(pageUrl({ flushIntervalMs: 50 }));
+  await ready(page);
+  await expect.poll(() => server.stored().length).toBe(1);
+  expect(fetched.filter((p) => p.startsWith('/dist/'))).toEqual(['/dist/ferry.iife.js']);
 });

@@ -3,31 +3,42 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { IdbStore } from '../../../src/sdk/queue-db.js';
 
-const rec = (n: number) => ({ json: `{"n":${n}}`, bytes: 7, messageId: `m${n}`, enqueuedAt: n });
+const rec = (n: number) => ({ json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => rec(from + i));
+const ids = (rs: Array<{ messageId: string }>) => rs.map((r) => r.messageId);
 
 describe('IndexedDB queue', () => {
-  it('orders by the auto-increment key across appends, removes exactly the given keys', async () => {
+  it('keeps FIFO order across appends and chunks, and removes exactly the given events', async () => {
     const store = await IdbStore.open(`db-${Math.random()}`);
-    const a = await store.append([rec(1), rec(2), rec(3)], 1000);
-    const b = await store.append([rec(4)], 1000);
-    expect([...a.ids, ...b.ids]).toEqual([1, 2, 3, 4]);
-    expect((await store.oldest(2)).map((r) => r.messageId)).toEqual(['m1', 'm2']);
-    await store.remove([1, 3]);
-    expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m2', 'm4']);
-    expect(await store.count()).toBe(2);
+    const a = await store.append(range(1, 3), 10_000);
+    await store.append([rec(4)], 10_000);
+    // A burst larger than one chunk (500 events) spans several chunks, in order.
+    await store.append(range(5, 1204), 10_000);
+    expect(new Set(a.stored.map((r) => r.chunk)).size).toBe(1);
+    expect(await store.count()).toBe(1204);
+    expect(ids(await store.oldest(2))).toEqual(['m1', 'm2']);
+    expect(ids(await store.oldest(1204))).toEqual(ids(range(1, 1204)));
+    const head = await store.oldest(6);
+    await store.remove([head[0]!, head[2]!, head[5]!]);
+    expect(ids(await store.oldest(4))).toEqual(['m2', 'm4', 'm5', 'm7']);
+    expect(await store.count()).toBe(1201);
+    // Removing what is already gone changes nothing.
+    await store.remove([head[0]!]);
+    expect(await store.count()).toBe(1201);
     store.close();
   });
 
-  it('evicts the oldest records beyond the cap in the same transaction', async () => {
+  it('evicts the oldest events beyond the cap in the same transaction, even inside a chunk', async () => {
     const store = await IdbStore.open(`db-${Math.random()}`);
-    await store.append([rec(1), rec(2), rec(3)], 4);
-    const { evicted } = await store.append([rec(4), rec(5), rec(6)], 4);
-    expect(evicted.map((r) => r.messageId)).toEqual(['m1', 'm2']);
-    expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m3', 'm4', 'm5', 'm6']);
+    await store.append(range(1, 3), 4);
+    const { evicted } = await store.append(range(4, 6), 4);
+    expect(ids(evicted)).toEqual(['m1', 'm2']);
+    expect(ids(await store.oldest(10))).toEqual(['m3', 'm4', 'm5', 'm6']);
+    expect(await store.count()).toBe(4);
     store.close();
   });
 
-  it('keeps metadata such as the backoff state', async () => {
+  it('keeps metadata such as the backoff state across reopening', async () => {
     const name = `db-${Math.random()}`;
     const store = await IdbStore.open(name);
     await store.setMeta('backoff', { attempt: 3, nextAttemptAt: 123, status: 503 });

@@ -4,7 +4,7 @@ import { openStore } from '../../../src/sdk/open-store.js';
 import { ArrayStore, memoryStore } from '../../../src/sdk/queue-store.js';
 import type { FallbackInfo } from '../../../src/sdk/open-store.js';
 
-const rec = (n: number) => ({ json: `{"n":${n}}`, bytes: 7, messageId: `m${n}`, enqueuedAt: n });
+const rec = (n: number) => ({ json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
 
 let savedIdb: unknown;
 beforeEach(() => {
@@ -57,12 +57,11 @@ describe('storage fallback', () => {
     }
   });
 
-  it('array stores keep FIFO order, remove exact keys and evict the oldest beyond the cap', async () => {
+  it('array stores keep FIFO order, remove exact records and evict the oldest beyond the cap', async () => {
     const store = memoryStore();
-    const { ids } = await store.append([rec(1), rec(2), rec(3)], 100);
-    expect(ids).toEqual([1, 2, 3]);
-    await store.remove([2]);
-    expect((await store.oldest(10)).map((r) => r.id)).toEqual([1, 3]);
+    const { stored } = await store.append([rec(1), rec(2), rec(3)], 100);
+    await store.remove([stored[1]!]);
+    expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m1', 'm3']);
     const { evicted } = await store.append([rec(4), rec(5)], 3);
     expect(evicted.map((r) => r.messageId)).toEqual(['m1']);
     expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m3', 'm4', 'm5']);
