@@ -10,7 +10,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_message ON events (message_id);
 CREATE INDEX events_user ON events (user_key, seq);
-CREATE INDEX events_received ON events (received_at);
+
 
 CREATE TABLE dedupe (
   source TEXT NOT NULL,

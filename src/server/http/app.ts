@@ -7,7 +7,7 @@ import type { ServerErrorCode } from '../../protocol/errors.js';
 import type { ServerConfig } from '../config.js';
 import { httpError, statusOf } from '../errors.js';
 import type { Ingester, IngestItem } from '../ingest/ingester.js';
-import { enrich, validateEvent } from '../ingest/validate.js';
+import { arrival, enrich, validateEvent } from '../ingest/validate.js';
 import { decodeBody } from './decode.js';
 
 /** Added by enrichment (receivedAt, timestamp, sentAt...), not counted against the client's 32 KB. */
@@ -134,13 +134,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   function prepare(raws: unknown[], forced: EventType | undefined, batch: Record<string, unknown>, receivedAt: number) {
     const items: IngestItem[] = [];
     const rejected: RejectedEvent[] = [];
-    const sentAt = typeof batch.sentAt === 'string' ? batch.sentAt : undefined;
+    const at = arrival(receivedAt, batch.sentAt);
     const batchContext = batch.context && typeof batch.context === 'object' ? (batch.context as Record<string, unknown>) : undefined;
     raws.forEach((raw, index) => {
       const v = validateEvent(raw, forced);
       if (!v.ok) return void rejected.push({ index, reason: v.reason, code: v.code });
       const event = batchContext ? { ...v.event, context: { ...batchContext, ...(v.event.context ?? {}) } } : v.event;
-      const enriched = enrich(event, sentAt, receivedAt);
+      const enriched = enrich(event, at);
       const json = JSON.stringify(enriched);
       const bytes = Buffer.byteLength(json);
       if (bytes > config.maxEventBytes + ENRICH_SLACK_BYTES) {

@@ -84,16 +84,34 @@ export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
  * Adds receivedAt and corrects the client's clock: timestamp = receivedAt - (sentAt -
  * originalTimestamp). Without both client times, timestamp is the client's own or receivedAt.
  */
-export function enrich(event: FerryEvent, batchSentAt: string | undefined, receivedAtMs: number): FerryEvent {
-  const receivedAt = new Date(receivedAtMs).toISOString();
+export interface Arrival {
+  receivedAtMs: number;
+  /** receivedAt as ISO text, formatted once per request. */
+  receivedAt: string;
+  /** The batch's sentAt and its parsed value, parsed once per request. */
+  sentAt?: string;
+  sentAtMs?: number;
+}
+
+export function arrival(receivedAtMs: number, sentAt: unknown): Arrival {
+  const ms = typeof sentAt === 'string' ? Date.parse(sentAt) : NaN;
+  return Number.isNaN(ms)
+    ? { receivedAtMs, receivedAt: new Date(receivedAtMs).toISOString() }
+    : { receivedAtMs, receivedAt: new Date(receivedAtMs).toISOString(), sentAt: sentAt as string, sentAtMs: ms };
+}
+
+export function enrich(event: FerryEvent, at: Arrival): FerryEvent {
+  const { receivedAt, receivedAtMs } = at;
   const original = event.originalTimestamp ?? event.timestamp;
-  const sentAt = event.sentAt ?? batchSentAt;
+  const sentAt = event.sentAt ?? at.sentAt;
+  const sentAtMs = event.sentAt === undefined ? at.sentAtMs : Date.parse(event.sentAt);
   const out: FerryEvent = { ...event, receivedAt };
-  delete out.writeKey;
-  if (original && sentAt && !Number.isNaN(Date.parse(sentAt))) {
+  // `delete` only when needed: it turns the object into a slow dictionary for JSON.stringify.
+  if (out.writeKey !== undefined) delete out.writeKey;
+  if (original && sentAt && sentAtMs !== undefined && !Number.isNaN(sentAtMs)) {
     out.originalTimestamp = original;
     out.sentAt = sentAt;
-    out.timestamp = new Date(receivedAtMs - (Date.parse(sentAt) - Date.parse(original))).toISOString();
+    out.timestamp = new Date(receivedAtMs - (sentAtMs - Date.parse(original))).toISOString();
   } else {
     out.timestamp = event.timestamp ?? original ?? receivedAt;
   }

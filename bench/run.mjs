@@ -1,0 +1,17 @@
+// `npm run bench`: every benchmark in one run, printed as markdown tables.
+import { runSdkBench, sdkTable } from './sdk.mjs';
+import { runServerBench, serverTable } from './server.mjs';
+
+const only = process.argv[2];
+const started = new Date().toISOString();
+console.log(`# Ferry benchmarks (${started}, node ${process.version})\n`);
+if (!only || only === 'sdk') {
+  console.log('## SDK (headless Chromium)\n');
+  console.log(sdkTable(await runSdkBench()));
+  console.log();
+}
+if (!only || only === 'server') {
+  console.log('## Ingestion server (SQLite, synchronous=FULL, loopback)\n');
+  console.log(serverTable(await runServerBench()));
+  console.log();
+}
