@@ -99,7 +99,13 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message);
     throw err;
   }
-  const server = await startServer(config);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
   process.stdout.write(`ferry listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}\n`);
   let stopping = false;
   const stop = (signal: string) => {

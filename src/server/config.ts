@@ -26,8 +26,6 @@ interface DestinationBase {
   transform?: string;
   retry: RetryConfig;
   maxBatchEvents: number;
-  /** Requests in flight at once per destination. */
-  concurrency: number;
 }
 
 export interface WebhookDestinationConfig extends DestinationBase {
@@ -103,7 +101,6 @@ const destinationCommon = {
   transform: { type: 'string', minLength: 1 },
   retry: retrySchema,
   maxBatchEvents: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
-  concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
 };
 
 const schema = {

@@ -3,6 +3,9 @@ import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { Ingester } from './ingest/ingester.js';
 import { createRoutes } from './router/routes.js';
+import { Router } from './router/router.js';
+import { registerAdmin } from './admin/routes.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/types.js';
 
@@ -12,6 +15,8 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   ingester: Ingester;
+  router: Router;
+  metrics: Metrics;
   /** Stops accepting (503 + Retry-After), finishes what is in flight, closes the store. */
   stop(): Promise<void>;
 }
@@ -21,24 +26,49 @@ const PRUNE_CHUNK = 5000;
 
 export interface StartOptions {
   /** Adds routes before the server listens (the demo serves its page this way). */
-  extend?: (app: FastifyInstance, parts: { store: Store; ingester: Ingester }) => void | Promise<void>;
+  extend?: (app: FastifyInstance, parts: { store: Store; ingester: Ingester; router: Router }) => void | Promise<void>;
 }
 
 export async function startServer(config: Readonly<ServerConfig>, options: StartOptions = {}): Promise<RunningServer> {
   const store = await openStore(config);
+  const metrics = createMetrics();
+  let router: Router;
+  try {
+    await store.releaseLeases();
+    router = await Router.create(store, config, {
+      attempted(destination, outcome, count, ms) {
+        metrics.deliveries.inc({ destination, outcome }, count);
+        metrics.deliverySeconds.observe({ destination }, ms / 1000);
+      },
+      error(destination, err) {
+        app.log.error({ err, destination }, 'delivery loop failed; retrying');
+      },
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const routes = createRoutes(config);
   const ingester = new Ingester(store, routes, { maxPendingEvents: config.maxPendingEvents, dedupeWindowMs: config.dedupeWindowHours * 3600_000 });
+  ingester.committed(() => router.wake());
   let closing = false;
   let ready = false;
   const app = buildApp({
     config,
     ingester,
+    metrics,
     closing: () => closing,
     ready: () => ready,
     logger: { level: config.logLevel },
   });
+  registerAdmin(app, { store, router, config });
+  app.get('/metrics', async (_req, reply) => {
+    for (const s of router.status()) metrics.paused.set({ destination: s.name }, s.paused ? 1 : 0);
+    metrics.backlog.set(ingester.backlog());
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
-  await options.extend?.(app, { store, ingester });
+  await options.extend?.(app, { store, ingester, router });
 
   // Old dedupe entries go in small chunks between requests, never in one long transaction.
   const prune = async () => {
@@ -49,10 +79,23 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
       await new Promise((r) => setImmediate(r));
     }
   };
-  const pruneTimer = setInterval(() => void prune().catch((err) => app.log.error({ err }, 'dedupe pruning failed')), PRUNE_EVERY_MS);
+  // Retention: succeeded deliveries, their attempts and fully delivered events; aborted ones stay.
+  const retain = async () => {
+    const cutoff = Date.now() - config.retentionHours * 3600_000;
+    let n = PRUNE_CHUNK;
+    while (n > 0 && !closing) {
+      n = await store.pruneSucceeded(cutoff, PRUNE_CHUNK);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  const pruneTimer = setInterval(() => {
+    void prune().catch((err) => app.log.error({ err }, 'dedupe pruning failed'));
+    void retain().catch((err) => app.log.error({ err }, 'retention pruning failed'));
+  }, PRUNE_EVERY_MS);
   pruneTimer.unref();
 
   const address = await app.listen({ port: config.port, host: config.host });
+  router.start();
   ready = true;
   const port = (app.server.address() as { port: number }).port;
 
@@ -62,6 +105,8 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     app,
     store,
     ingester,
+    router,
+    metrics,
     async stop() {
       if (closing) return;
       closing = true;
@@ -69,6 +114,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
       await ingester.drain();
       await app.close();
       await ingester.drain();
+      await router.stop();
       await store.close();
     },
   };

@@ -9,6 +9,7 @@ import { httpError, statusOf } from '../errors.js';
 import type { Ingester, IngestItem } from '../ingest/ingester.js';
 import { arrival, enrich, validateEvent } from '../ingest/validate.js';
 import { decodeBody } from './decode.js';
+import type { Metrics } from '../metrics.js';
 
 /** Added by enrichment (receivedAt, timestamp, sentAt...), not counted against the client's 32 KB. */
 const ENRICH_SLACK_BYTES = 512;
@@ -17,6 +18,7 @@ const SINGLE_TYPES: EventType[] = ['track', 'identify', 'page', 'screen', 'group
 export interface AppDeps {
   config: Readonly<ServerConfig>;
   ingester: Ingester;
+  metrics: Metrics;
   /** True once shutdown has begun: new requests get 503 + Retry-After. */
   closing: () => boolean;
   ready: () => boolean;
@@ -77,6 +79,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.addHook('onResponse', async (req, reply) => {
+    if (req.method === 'POST' && req.url.startsWith('/v1/')) deps.metrics.requests.inc({ status: String(reply.statusCode) });
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
@@ -154,6 +157,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   async function respond(reply: FastifyReply, source: string, items: IngestItem[], rejected: RejectedEvent[], receivedAt: number): Promise<BatchResponse> {
     const seqs = await ingester.submit(source, items, receivedAt);
     const duplicates = seqs.filter((s) => s === null).length;
+    deps.metrics.commitSeconds.observe((Date.now() - receivedAt) / 1000);
+    deps.metrics.events.inc({ source, outcome: 'accepted' }, seqs.length - duplicates);
+    if (duplicates) deps.metrics.events.inc({ source, outcome: 'duplicate' }, duplicates);
+    if (rejected.length) deps.metrics.events.inc({ source, outcome: 'rejected' }, rejected.length);
     void reply.code(200);
     return { ok: true, accepted: seqs.length - duplicates, duplicates, rejected };
   }

@@ -9,6 +9,7 @@ import type {
 const NAMES = [
   'claim-message-id', 'append-event', 'create-delivery', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
   'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'prune-succeeded', 'prune-orphan-events',
+  'release-delivery', 'release-all-leases',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -81,9 +82,17 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async releaseLeases(): Promise<number> {
+    return this.stmt['release-all-leases'].run().changes;
+  }
+
   async settle(_destination: string, outcomes: Outcome[], now: number): Promise<void> {
     this.db.transaction(() => {
       for (const o of outcomes) {
+        if (o.state === 'released') {
+          this.stmt['release-delivery'].run({ id: o.id });
+          continue;
+        }
         const a = o.attempt;
         const base = { id: o.id, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
         if (o.state === 'succeeded') this.stmt['mark-succeeded'].run(base);

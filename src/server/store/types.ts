@@ -40,7 +40,9 @@ export interface AttemptRecord {
 export type Outcome =
   | { id: number; state: 'succeeded'; attempt: AttemptRecord }
   | { id: number; state: 'failed'; nextAt: number; attempt: AttemptRecord }
-  | { id: number; state: 'aborted'; reason: string; attempt: AttemptRecord | null };
+  | { id: number; state: 'aborted'; reason: string; attempt: AttemptRecord | null }
+  /** Claimed but not attempted: the lease is dropped and the delivery waits as it was. */
+  | { id: number; state: 'released' };
 
 export interface EventRow {
   seq: number;
@@ -119,6 +121,8 @@ export interface Store {
 
   /** Leases due deliveries of one destination, oldest first, honouring the per-user barrier. */
   claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  /** Drops leases held by processes that are gone (the embedded store has one process). */
+  releaseLeases(): Promise<number>;
   /** Records outcomes and their attempts in one transaction. */
   settle(destination: string, outcomes: Outcome[], now: number): Promise<void>;
   /** Retry now: failed (or aborted, when asked) deliveries become due. Returns how many. */

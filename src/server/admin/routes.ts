@@ -1,0 +1,107 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DeliveryState, Store } from '../store/types.js';
+import type { Router } from '../router/router.js';
+import type { ServerConfig } from '../config.js';
+import { httpError } from '../errors.js';
+
+const STATES: DeliveryState[] = ['pending', 'failed', 'succeeded', 'aborted'];
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function int(v: unknown, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw httpError('invalid_body', `${name} must be a non-negative integer`);
+  return n;
+}
+
+function time(v: unknown, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const ms = /^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
+  if (Number.isNaN(ms)) throw httpError('invalid_body', `${name} must be an ISO date or epoch milliseconds`);
+  return ms;
+}
+
+/**
+ * The admin API: what happened to an event, per destination, and the levers (retry now, abort,
+ * delete a user). With an adminToken it needs `Authorization: Bearer <token>`; without one it
+ * answers loopback clients only.
+ */
+export function registerAdmin(app: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig> }): void {
+  const { store, router, config } = deps;
+  const guard = async (req: FastifyRequest) => {
+    if (config.adminToken) {
+      if (req.headers.authorization !== `Bearer ${config.adminToken}`) throw httpError('unauthorized', 'admin API: missing or wrong Bearer token');
+    } else if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '')) {
+      throw httpError('unauthorized', 'admin API: set adminToken to use it from another host');
+    }
+  };
+
+  void app.register(async (admin) => {
+    admin.addHook('onRequest', guard);
+    admin.removeAllContentTypeParsers();
+    admin.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, body === '' ? {} : JSON.parse(body as string));
+      } catch (err) {
+        done(httpError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`), undefined);
+      }
+    });
+
+    admin.get('/events', async (req) => {
+      const q = req.query as Record<string, string>;
+      return {
+        events: await store.events({
+          source: str(q.source), userKey: str(q.user), messageId: str(q.messageId), type: str(q.type),
+          sinceMs: time(q.since, 'since'), untilMs: time(q.until, 'until'), afterSeq: int(q.afterSeq, 'afterSeq'), limit: Math.min(int(q.limit, 'limit') ?? 100, 1000),
+        }),
+      };
+    });
+
+    admin.get('/deliveries', async (req) => {
+      const q = req.query as Record<string, string>;
+      const state = str(q.state) as DeliveryState | undefined;
+      if (state && !STATES.includes(state)) throw httpError('invalid_body', `state must be one of ${STATES.join(', ')}`);
+      return { deliveries: await store.deliveries({ destination: str(q.destination), state, userKey: str(q.user), messageId: str(q.messageId), limit: Math.min(int(q.limit, 'limit') ?? 100, 5000) }) };
+    });
+
+    /** One event's whole story: the event, its deliveries and every attempt. */
+    admin.get('/events/:messageId', async (req) => {
+      const { messageId } = req.params as { messageId: string };
+      const [events, deliveries, attempts] = await Promise.all([store.events({ messageId, limit: 10 }), store.deliveries({ messageId }), store.deliveryLog(messageId)]);
+      if (events.length === 0) throw httpError('not_found', `no event with messageId ${messageId}`);
+      return { events, deliveries, attempts };
+    });
+
+    admin.get('/destinations', async () => {
+      const now = Date.now();
+      return {
+        destinations: await Promise.all(router.status().map(async (s) => ({ ...s, counts: await store.counts(s.name, now) }))),
+      };
+    });
+
+    admin.post('/deliveries/retry', async (req) => {
+      const body = (req.body ?? {}) as { destination?: string; ids?: number[]; includeAborted?: boolean };
+      const retried = await store.retryNow({ destination: body.destination, ids: body.ids, includeAborted: body.includeAborted === true }, Date.now());
+      router.wake();
+      return { ok: true, retried };
+    });
+
+    admin.post('/deliveries/abort', async (req) => {
+      const body = (req.body ?? {}) as { ids?: number[]; reason?: string };
+      if (!Array.isArray(body.ids) || body.ids.some((i) => !Number.isInteger(i))) throw httpError('invalid_body', '"ids" must be an array of delivery ids');
+      return { ok: true, aborted: await store.abort(body.ids, `aborted by an operator${body.reason ? `: ${body.reason}` : ''}`, Date.now()) };
+    });
+
+    /** GDPR/CCPA erasure: every event, delivery and attempt of the user, with a receipt. */
+    admin.delete('/users/:userKey', async (req) => {
+      const { userKey } = req.params as { userKey: string };
+      const removed = await store.deleteUser(userKey);
+      const receipt = { ok: true, userKey, deletedAt: new Date().toISOString(), ...removed };
+      req.log.warn({ receipt }, 'user deleted');
+      return receipt;
+    });
+  }, { prefix: '/admin' });
+}

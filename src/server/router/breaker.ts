@@ -1,0 +1,46 @@
+/**
+ * Tells a dead destination from a bad message. Only retryable failures (5xx, 429, timeouts,
+ * refused connections) count against the destination; a 4xx for one event is that event's
+ * problem. When most recent requests failed that way, the destination is paused: nothing is
+ * attempted but a single probe at growing intervals, and the first success resumes it.
+ */
+export interface BreakerOptions {
+  window: number;
+  minRequests: number;
+  failureRatio: number;
+  firstProbeMs: number;
+  maxProbeMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = { window: 20, minRequests: 5, failureRatio: 0.8, firstProbeMs: 1000, maxProbeMs: 60_000 };
+
+export class Breaker {
+  private recent: boolean[] = [];
+  private probeMs = 0;
+  paused = false;
+  probeAt = 0;
+
+  constructor(private readonly options: BreakerOptions = DEFAULT_BREAKER) {}
+
+  /** `failed` is a retryable failure of a whole request. */
+  record(failed: boolean, now: number): void {
+    if (this.paused) {
+      if (failed) {
+        this.probeMs = Math.min(this.probeMs * 2, this.options.maxProbeMs);
+        this.probeAt = now + this.probeMs;
+      } else {
+        this.paused = false;
+        this.recent = [];
+      }
+      return;
+    }
+    this.recent.push(failed);
+    if (this.recent.length > this.options.window) this.recent.shift();
+    const failures = this.recent.filter(Boolean).length;
+    if (this.recent.length >= this.options.minRequests && failures / this.recent.length >= this.options.failureRatio) {
+      this.paused = true;
+      this.probeMs = this.options.firstProbeMs;
+      this.probeAt = now + this.probeMs;
+    }
+  }
+}
