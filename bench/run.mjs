@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, printed as markdown tables.
 import { runSdkBench, sdkTable } from './sdk.mjs';
 import { runServerBench, serverTable } from './server.mjs';
+import { runRoutingBench, routingTable } from './routing.mjs';
 
 const only = process.argv[2];
 const started = new Date().toISOString();
@@ -13,5 +14,10 @@ if (!only || only === 'sdk') {
 if (!only || only === 'server') {
   console.log('## Ingestion server (SQLite, synchronous=FULL, loopback)\n');
   console.log(serverTable(await runServerBench()));
+  console.log();
+}
+if (!only || only === 'routing' || only === 'server') {
+  console.log('## Routing\n');
+  console.log(routingTable(await runRoutingBench()));
   console.log();
 }
