@@ -56,7 +56,7 @@ export class Analytics {
   private queue: WriteQueue | undefined;
   private flusher: Flusher | undefined;
   private store: QueueStore | undefined;
-  private lock: FlushLock | undefined;
+  private flushLock: FlushLock | undefined;
   private readyPromise: Promise<void> | undefined;
   private preload: RecordedCall[] = [];
   /** Set while replaying recorded calls, so their events keep the time they were made. */
@@ -92,12 +92,12 @@ export class Analytics {
     const store = await openStore(options.writeKey, options.storage, (info) => this.emitter.emit('storage-fallback', info));
     if (this.closed) return store.close();
     this.store = store;
-    this.lock = createFlushLock(options.writeKey);
+    this.flushLock = createFlushLock(options.writeKey);
     this.flusher = new Flusher({
       store,
       options,
       emitter: this.emitter,
-      lock: this.lock,
+      lock: this.flushLock,
       compress: createCompressor(this.gzipFallback),
       queue: this.queue!,
     });
@@ -238,8 +238,8 @@ export class Analytics {
       backoff: { ...(this.flusher?.backoffState() ?? { attempt: 0, nextAttemptAt: 0, status: 0 }) },
       online: nav?.onLine !== false,
       flushing: this.flusher?.isDraining() ?? false,
-      anyTabFlushing: this.lock ? await this.lock.held() : false,
-      lock: this.lock?.kind ?? 'none',
+      anyTabFlushing: this.flushLock ? await this.flushLock.held() : false,
+      lock: this.flushLock?.kind ?? 'none',
     };
   }
 

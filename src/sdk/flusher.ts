@@ -76,7 +76,7 @@ export class Flusher {
   private pending: Promise<FlushResult> | undefined;
   private again = false;
   /** messageIds of the batch this tab has on the wire. */
-  private inFlight: Set<string> = new Set();
+  private sending: Set<string> = new Set();
   /** Bytes of this tab's keepalive request on the wire: they count against the page's 64 KiB. */
   private keepaliveBytes = 0;
   private draining = false;
@@ -111,7 +111,7 @@ export class Flusher {
   }
 
   inFlightCount(): number {
-    return this.inFlight.size;
+    return this.sending.size;
   }
 
   /** Asks for a flush in `delayMs` unless one is already due sooner. */
@@ -248,13 +248,13 @@ export class Flusher {
   private async send(batch: QueueRecord[]): Promise<SendResult> {
     const body = await this.deps.compress(envelope(batch, this.deps.options.writeKey, new Date(this.now()).toISOString()));
     if (this.stopped) return { status: 0, error: 'closed' };
-    for (const r of batch) this.inFlight.add(r.messageId);
+    for (const r of batch) this.sending.add(r.messageId);
     const keepalive = body.byteLength <= KEEPALIVE_SEND_BYTES;
     this.keepaliveBytes = keepalive ? body.byteLength : 0;
     try {
       return await postBatch(this.deps.options.batchUrl, body, keepalive);
     } finally {
-      this.inFlight.clear();
+      this.sending.clear();
       this.keepaliveBytes = 0;
     }
   }
@@ -272,7 +272,7 @@ export class Flusher {
     const records: Array<{ json: string; messageId: string; chunk?: number }> = [];
     let bytes = 0;
     for (const r of queue.unacknowledged()) {
-      if (this.inFlight.has(r.messageId)) continue;
+      if (this.sending.has(r.messageId)) continue;
       bytes += utf8Length(r.json) + 1;
       if (bytes > budget) break;
       records.push(r);

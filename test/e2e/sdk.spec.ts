@@ -45,7 +45,10 @@ test('events arrive gzip-compressed, in order, with exact counts', async ({ page
   expect(Math.max(...server.requests.map((r) => r.events.length))).toBeLessThanOrEqual(40);
   expect(server.maxConcurrent).toBe(1);
   const state = await page.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ queued: number; storage: string; lock: string }> } }).ferry.state());
-  expect(state).toMatchObject({ queued: 0, storage: 'indexeddb', lock: 'web-locks' });
+  expect(state).toEqual({
+    storage: 'indexeddb', queued: 0, buffered: 0, inFlight: 0, online: true, flushing: false, anyTabFlushing: false, lock: 'web-locks',
+    backoff: { attempt: 0, nextAttemptAt: 0, status: 0 },
+  });
 });
 
 test('the snippet records calls made before the bundle loads and replays them with their times', async ({ page }) => {

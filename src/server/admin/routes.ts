@@ -56,6 +56,7 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
         events: await store.events({
           source: str(q.source), userKey: str(q.user), messageId: str(q.messageId), type: str(q.type),
           sinceMs: time(q.since, 'since'), untilMs: time(q.until, 'until'), afterSeq: int(q.afterSeq, 'afterSeq'), limit: Math.min(int(q.limit, 'limit') ?? 100, 1000),
+          newestFirst: q.order === 'desc',
         }),
       };
     });
@@ -85,7 +86,7 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
     admin.post('/deliveries/retry', async (req) => {
       const body = (req.body ?? {}) as { destination?: string; ids?: number[]; includeAborted?: boolean };
       const retried = await store.retryNow({ destination: body.destination, ids: body.ids, includeAborted: body.includeAborted === true }, Date.now());
-      router.wake();
+      router.probeNow();
       return { ok: true, retried };
     });
 

@@ -39,6 +39,14 @@ export class Router {
     for (const l of this.loops) l.wake();
   }
 
+  /** Probe paused destinations now (an operator says the destination is back). */
+  probeNow(): void {
+    for (const l of this.loops) {
+      if (l.breaker.paused) l.breaker.probeAt = 0;
+      l.wake();
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.loops.map((l) => l.stop()));
   }

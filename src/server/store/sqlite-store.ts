@@ -189,7 +189,7 @@ export class SqliteStore implements Store {
     if (q.untilMs !== undefined) add('received_at < ?', q.untilMs);
     if (q.afterSeq !== undefined) add('seq > ?', q.afterSeq);
     const sql = `SELECT seq, source, message_id AS messageId, type, user_key AS userKey, received_at AS receivedAt, body FROM events
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, q.limit ?? 1000) as Array<Omit<EventRow, 'event'> & { body: string }>;
     return rows.map(({ body, ...r }) => ({ ...r, event: JSON.parse(body) as Record<string, unknown> }));
   }

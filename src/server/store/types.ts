@@ -98,6 +98,8 @@ export interface EventQuery {
   untilMs?: number;
   afterSeq?: number;
   limit?: number;
+  /** Newest first instead of oldest first. */
+  newestFirst?: boolean;
 }
 
 export interface DeliveryQuery {
