@@ -9,24 +9,31 @@ import { cleanup, startFerry, storedEvents, type FerryProcess } from '../helpers
  * whose settings point its Segment.io integration at Ferry (apiHost).
  */
 const KEY = 'next-write-key';
+/** A second source whose settings choose analytics-next's batching delivery (POST /v1/b). */
+const BATCH_KEY = 'next-batching-key';
 const umd = new URL('../../node_modules/@segment/analytics-next/dist/umd/', import.meta.url);
 let ferry: FerryProcess;
 let cdn: Server;
 let cdnUrl: string;
 
 test.beforeAll(async () => {
-  ferry = await startFerry({ args: ['--write-key', KEY] });
+  ferry = await startFerry({ config: { sources: [{ name: 'standard', writeKeys: [KEY] }, { name: 'batching', writeKeys: [BATCH_KEY] }] } });
   const apiHost = `${new URL(ferry.url).host}/v1`;
   cdn = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === `/v1/projects/${KEY}/settings`) {
+    const settings = path.match(/^\/v1\/projects\/([^/]+)\/settings$/);
+    if (settings) {
+      const key = settings[1]!;
+      const segmentio: Record<string, unknown> = { apiKey: key, apiHost, protocol: 'http' };
+      if (key === BATCH_KEY) segmentio.deliveryStrategy = { strategy: 'batching', config: { size: 10, timeout: 200 } };
       res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' });
-      return res.end(JSON.stringify({ integrations: { 'Segment.io': { apiKey: KEY, apiHost, protocol: 'http' } }, plan: { track: { __default: { enabled: true } } } }));
+      return res.end(JSON.stringify({ integrations: { 'Segment.io': segmentio }, plan: { track: { __default: { enabled: true } } } }));
     }
     if (path === '/page') {
+      const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key') ?? KEY;
       res.writeHead(200, { 'Content-Type': 'text/html' });
       return res.end(`<!doctype html><title>analytics-next</title><script>
-        window.analytics = []; analytics._writeKey = ${JSON.stringify(KEY)}; analytics._cdn = ${JSON.stringify(`http://${req.headers.host}`)};
+        window.analytics = []; analytics._writeKey = ${JSON.stringify(key)}; analytics._cdn = ${JSON.stringify(`http://${req.headers.host}`)};
         analytics.push(['page', 'Home']);
       </script><script src="/analytics-next/standalone.js"></script>`);
     }
@@ -88,4 +95,23 @@ test('every call type from analytics-next is stored once with its fields', async
   expect(stored.find((s) => s.event.type === 'alias')!.event).toMatchObject({ messageId: sentAlias.messageId, userId: sentAlias.userId, previousId: sentAlias.previousId, _metadata: sentAlias._metadata });
   // analytics-next posts one event per request to Segment's short paths.
   expect(new Set(posts.filter((p) => p.startsWith('/v1/')))).toEqual(new Set(['/v1/p', '/v1/t', '/v1/i', '/v1/g', '/v1/a', '/v1/s']));
+});
+
+test('analytics-next\'s batching delivery posts to /v1/b and every event is stored once', async ({ page }) => {
+  const posts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(new URL(r.url()).pathname);
+  });
+  const before = storedEvents(ferry.dataDir).length;
+  await page.goto(`${cdnUrl}/page?key=${BATCH_KEY}`);
+  await page.waitForFunction(() => (window as unknown as { analytics: { initialized?: boolean } }).analytics.initialized === true);
+  await page.evaluate(async () => {
+    const a = (window as unknown as { analytics: Record<string, (...args: unknown[]) => Promise<unknown>> }).analytics;
+    for (let i = 0; i < 35; i++) void a.track!('Batched', { i });
+  });
+  await expect.poll(() => storedEvents(ferry.dataDir).length - before, { timeout: 20_000 }).toBe(36);
+  const mine = storedEvents(ferry.dataDir).slice(before);
+  expect(mine.every((s) => s.source === 'batching')).toBe(true);
+  expect(mine.filter((s) => s.event.type === 'track').map((s) => (s.event.properties as { i: number }).i)).toEqual(Array.from({ length: 35 }, (_, i) => i));
+  expect(posts.filter((p) => p.startsWith('/v1/')).every((p) => p === '/v1/b')).toBe(true);
 });
