@@ -185,3 +185,18 @@ test('a browser with CompressionStream never downloads the fallback', async ({ p
   await expect.poll(() => server.stored().length).toBe(1);
   expect(fetched.filter((p) => p.startsWith('/dist/'))).toEqual(['/dist/ferry.iife.js']);
 });
+
+test('a page on another origin sends straight to the collector (CORS, no preflight)', async ({ page }) => {
+  // The page comes from the proxy's origin; the endpoint is the Ferry process's own port.
+  const methods: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(server.ferry.url)) methods.push(r.method());
+  });
+  await page.goto(pageUrl({ endpoint: server.ferry.url, flushIntervalMs: 50 }));
+  await ready(page);
+  await trackMany(page, 'x', 5);
+  await expect.poll(() => server.stored().filter((e) => e.type === 'track').length).toBe(5);
+  expect(methods.length).toBeGreaterThan(0);
+  expect(methods.every((m) => m === 'POST')).toBe(true);
+  expect(server.requests).toHaveLength(0);
+});
