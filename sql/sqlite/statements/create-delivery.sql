@@ -1,2 +1,3 @@
+-- Positional parameters (the ingest hot path): eventSeq, destination, userKey, nextAt, updatedAt.
 INSERT INTO deliveries (event_seq, destination, user_key, state, next_at, updated_at)
-VALUES (@eventSeq, @destination, @userKey, 'pending', @now, @now)
+VALUES (?, ?, ?, 'pending', ?, ?)

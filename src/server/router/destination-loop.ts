@@ -149,7 +149,7 @@ export class DestinationLoop {
     let aborted = 0;
     pending.forEach((item, i) => {
       const r = results[i]!;
-      const attempt = { at: started, status: r.status, error: r.ok ? null : r.error, response: r.response, durationMs };
+      const attempt = { number: item.attempts + 1, at: started, status: r.status, error: r.ok ? null : r.error, response: r.response, durationMs };
       if (r.ok) {
         ok++;
         outcomes.push({ id: item.id, state: 'succeeded', attempt });

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { migrations, statements } from './sql-files.js';
 import type {
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmt: Record<Name, Database.Statement>;
+  private checkpointer: Worker | undefined;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -32,11 +34,16 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    // A bigger page cache, and WAL checkpoints every ~80 MB instead of every 4 MB: checkpoints
-    // copy pages back into the main file and stall the writer while they run.
     this.db.pragma('cache_size = -65536');
-    this.db.pragma('wal_autocheckpoint = 20000');
     this.db.pragma('temp_store = MEMORY');
+    // Checkpoints copy WAL pages back into the main file; done by this connection they stall
+    // every request waiting for its commit. A worker thread does them beside the writer.
+    const worker = checkpointerPath();
+    if (worker) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Worker(worker, { workerData: { file: join(dataDir, 'ferry.sqlite'), everyMs: 250 } });
+      this.checkpointer.unref();
+    }
     this.migrate();
     const sql = statements('sqlite', NAMES);
     this.stmt = Object.fromEntries(NAMES.map((n) => [n, this.db.prepare(sql[n])])) as Record<Name, Database.Statement>;
@@ -58,12 +65,9 @@ export class SqliteStore implements Store {
     const now = Date.now();
     const run = this.db.transaction((list: NewEvent[]) =>
       list.map((e) => {
-        const claimed = this.stmt['claim-message-id'].run({ source: e.source, messageId: e.messageId, now, cutoff: dedupeCutoff });
-        if (claimed.changes === 0) return null;
-        const seq = Number(this.stmt['append-event'].run(e).lastInsertRowid);
-        for (const destination of e.destinations) {
-          this.stmt['create-delivery'].run({ eventSeq: seq, destination, userKey: e.userKey, now: e.receivedAt });
-        }
+        if (this.stmt['claim-message-id'].run(e.source, e.messageId, now, dedupeCutoff).changes === 0) return null;
+        const seq = Number(this.stmt['append-event'].run(e.source, e.messageId, e.type, e.userKey, e.receivedAt, e.body).lastInsertRowid);
+        for (const destination of e.destinations) this.stmt['create-delivery'].run(seq, destination, e.userKey, e.receivedAt, e.receivedAt);
         return seq;
       }),
     );
@@ -95,14 +99,12 @@ export class SqliteStore implements Store {
         }
         const a = o.attempt;
         const base = { id: o.id, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
-        if (o.state === 'succeeded') this.stmt['mark-succeeded'].run(base);
+        if (o.state === 'succeeded') this.stmt['mark-succeeded'].run(base.status, base.at, now, o.id);
         else if (o.state === 'failed') this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt });
         else this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 });
         if (a) {
-          this.stmt['log-attempt'].run({
-            id: o.id, at: a.at, status: a.status, error: a.error,
-            response: a.response === null ? null : a.response.slice(0, RESPONSE_EXCERPT), durationMs: Math.round(a.durationMs), outcome: o.state,
-          });
+          const response = a.response === null ? null : a.response.slice(0, RESPONSE_EXCERPT);
+          this.stmt['log-attempt'].run(o.id, a.number, a.at, a.status, a.error, response, Math.round(a.durationMs), o.state);
         }
       }
     })();
@@ -229,6 +231,22 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    const worker = this.checkpointer;
+    if (worker) {
+      worker.ref();
+      await new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        worker.once('exit', () => resolve());
+        worker.postMessage('stop');
+      });
+      await worker.terminate();
+    }
     this.db.close();
   }
+}
+
+/** The built checkpointer beside this module (dist/server); absent when running from sources. */
+function checkpointerPath(): URL | undefined {
+  const url = new URL('./checkpointer.js', import.meta.url);
+  return existsSync(url) ? url : undefined;
 }

@@ -30,6 +30,8 @@ export interface ClaimedDelivery {
 }
 
 export interface AttemptRecord {
+  /** 1 for the first attempt of the delivery. */
+  number: number;
   at: number;
   status: number | null;
   error: string | null;
