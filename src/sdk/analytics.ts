@@ -1,9 +1,9 @@
 import type { EventType, FerryEvent } from '../protocol/events.js';
-import { FerryError } from '../protocol/errors.js';
+import { FerryError, type ErrorCode } from '../protocol/errors.js';
 import { MAX_EVENT_BYTES } from '../protocol/limits.js';
 import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, pageContext, type CallOptions } from './event-builder.js';
+import { buildEvent, buildEventJson, pageContext, type CallOptions } from './event-builder.js';
 import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
 import { Identity, type UserState } from './identity.js';
 import { createFlushLock, type FlushLock } from './lock.js';
@@ -121,11 +121,6 @@ export class Analytics {
     });
     add(win as EventTarget, 'pagehide', exit);
     add(win as EventTarget, 'online', () => void this.flusher?.flush(false));
-  }
-
-  /** Resolves once storage is open (or has fallen back). */
-  ready(): Promise<void> {
-    return this.readyPromise ?? Promise.reject(new FerryError('invalid_call', 'load() has not been called'));
   }
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {
@@ -283,23 +278,28 @@ export class Analytics {
 
   private enqueue(type: EventType, fields: Partial<FerryEvent>, options: CallOptions | undefined): void {
     const now = this.callTimeMs ?? Date.now();
-    let event: Record<string, unknown> | null = buildEvent(type, fields, this.identity!.get(), options, now);
-    const messageId = String(event.messageId);
-    for (const mw of this.options!.middleware) {
-      event = mw(event);
+    const middleware = this.options!.middleware;
+    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.identity!.get(), options, now) : null;
+    for (const mw of middleware) {
+      event = mw(event!);
       if (!event) return;
     }
-    let json: string;
+    let messageId = String(event?.messageId ?? '');
+    let json = '';
+    let problem: ErrorCode | undefined;
+    let detail = `over ${MAX_EVENT_BYTES} bytes`;
     try {
-      json = JSON.stringify(event);
+      if (event) json = JSON.stringify(event);
+      else ({ messageId, json } = buildEventJson(type, fields, this.identity!.get(), options, now));
+      // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
+      if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) problem = 'event_too_large';
     } catch (err) {
-      this.emitter.emit('dropped', { reason: 'not_serializable', count: 1, messageIds: [messageId] });
-      throw new FerryError('not_serializable', `${type}(): not serializable, not queued: ${String(err)}`, { cause: err });
+      problem = 'not_serializable';
+      detail = String(err);
     }
-    // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
-    if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) {
-      this.emitter.emit('dropped', { reason: 'event_too_large', count: 1, messageIds: [messageId] });
-      throw new FerryError('event_too_large', `${type}(): over ${MAX_EVENT_BYTES} bytes, not queued`);
+    if (problem) {
+      this.emitter.emit('dropped', { reason: problem, count: 1, messageIds: messageId ? [messageId] : [] });
+      throw new FerryError(problem, `${type}(): ${detail}; not queued`);
     }
     this.queue!.push({ json, messageId, enqueuedAt: Date.now() });
   }

@@ -48,6 +48,7 @@ function readStaticContext(): Omit<EventContext, 'page'> {
  * task: a burst of calls shares one read of the DOM.
  */
 let taskContext: EventContext | undefined;
+let taskContextJson: string | undefined;
 
 export function pageContext(): EventContext['page'] | undefined {
   const loc = (globalThis as { location?: Location }).location;
@@ -60,7 +61,7 @@ function currentContext(): EventContext {
   if (!taskContext) {
     const page = pageContext();
     taskContext = page ? { ...readStaticContext(), page } : { ...readStaticContext() };
-    queueMicrotask(() => (taskContext = undefined));
+    queueMicrotask(() => (taskContext = taskContextJson = undefined));
   }
   return taskContext;
 }
@@ -91,4 +92,16 @@ export function buildEvent(type: EventType, fields: Partial<FerryEvent>, identit
   const event = baseEvent(type, fields, identity, options, nowMs);
   event.context = { ...currentContext(), ...options?.context };
   return event;
+}
+
+/**
+ * The same event as JSON text, for the common case (no per-call context, no middleware): the
+ * automatic context is serialized once per task and appended, so a call serializes only its
+ * own fields.
+ */
+export function buildEventJson(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number): { messageId: string; json: string } {
+  const event = baseEvent(type, fields, identity, options, nowMs);
+  const context = currentContext();
+  taskContextJson ??= JSON.stringify(context);
+  return { messageId: event.messageId, json: `${JSON.stringify(event).slice(0, -1)},"context":${taskContextJson}}` };
 }

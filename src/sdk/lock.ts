@@ -34,33 +34,13 @@ class WebLock implements FlushLock {
 }
 
 /**
- * Without Web Locks (browsers older than 2022) each tab serializes its own flushes; tabs
- * may then overlap, and the server's dedupe by messageId absorbs the copies.
+ * Without Web Locks (browsers older than 2022) there is no cross-tab lock: each tab sends on its
+ * own (the flusher already keeps one drain at a time per tab), and the server's dedupe by
+ * messageId absorbs what two tabs may both send.
  */
-class TabLock implements FlushLock {
-  readonly kind = 'tab' as const;
-  private chain: Promise<unknown> = Promise.resolve();
-  private busy = false;
-
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(async () => {
-      this.busy = true;
-      try {
-        return await fn();
-      } finally {
-        this.busy = false;
-      }
-    });
-    this.chain = run.catch(() => undefined);
-    return run;
-  }
-
-  async held(): Promise<boolean> {
-    return this.busy;
-  }
-}
+const noLock: FlushLock = { kind: 'tab', withLock: (fn) => fn(), held: async () => false };
 
 export function createFlushLock(writeKey: string): FlushLock {
   const locks = webLocks();
-  return locks ? new WebLock(locks, `ferry-flush-${writeKey}`) : new TabLock();
+  return locks ? new WebLock(locks, `ferry-flush-${writeKey}`) : noLock;
 }

@@ -46,21 +46,14 @@ export interface ResolvedOptions {
   readonly middleware: ReadonlyArray<(event: Record<string, unknown>) => Record<string, unknown> | null>;
 }
 
-export const DEFAULTS = Object.freeze({
-  flushAt: 100,
-  flushIntervalMs: 1000,
-  maxBatchBytes: 450 * 1024,
-  maxQueueEvents: 10_000,
-  maxEventAgeMs: 7 * 24 * 3600_000,
-});
-
-/** Numeric options: name, default, largest allowed value. */
+/** Numeric options, with their defaults (one place) and largest allowed values. */
 const NUMERIC: ReadonlyArray<[name: 'flushAt' | 'flushIntervalMs' | 'maxBatchBytes' | 'maxQueueEvents' | 'maxEventAgeMs' | 'baseMs' | 'capMs', fallback: number, max: number]> = [
-  ['flushAt', DEFAULTS.flushAt, 10_000],
-  ['flushIntervalMs', DEFAULTS.flushIntervalMs, 2 ** 31],
-  ['maxBatchBytes', DEFAULTS.maxBatchBytes, MAX_BATCH_BYTES],
-  ['maxQueueEvents', DEFAULTS.maxQueueEvents, 2 ** 31],
-  ['maxEventAgeMs', DEFAULTS.maxEventAgeMs, 2 ** 53],
+  ['flushAt', 100, 10_000],
+  ['flushIntervalMs', 1000, 2 ** 31],
+  // Under the server's 500 KB, leaving room for the envelope.
+  ['maxBatchBytes', 450 * 1024, MAX_BATCH_BYTES],
+  ['maxQueueEvents', 10_000, 2 ** 31],
+  ['maxEventAgeMs', 7 * 24 * 3600_000, 2 ** 53],
   ['baseMs', DEFAULT_BACKOFF.baseMs, 2 ** 31],
   ['capMs', DEFAULT_BACKOFF.capMs, 2 ** 31],
 ];

@@ -18,9 +18,10 @@ function pageUrl(load: Record<string, unknown>, extra = ''): string {
   return server.page(body);
 }
 
+/** The bundle has replaced the stub and the queue is open. */
 async function ready(page: Page): Promise<void> {
   await page.waitForFunction(() => typeof (window as unknown as { ferry?: { state?: unknown } }).ferry?.state === 'function');
-  await page.evaluate(() => (window as unknown as { ferry: { ready(): Promise<void> } }).ferry.ready());
+  await expect.poll(() => page.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ storage: string }> } }).ferry.state().then((s) => s.storage))).not.toBe('none');
 }
 
 async function trackMany(page: Page, prefix: string, n: number): Promise<void> {

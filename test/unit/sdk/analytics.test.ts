@@ -19,8 +19,8 @@ function make(respond: Responder = () => ({ status: 200 }), extra: Record<string
   const dropped: DroppedInfo[] = [];
   a.on('error', (e) => errors.push(e));
   a.on('dropped', (d) => dropped.push(d));
-  void a.load({ writeKey: `key${++keyN}`, endpoint: 'http://127.0.0.1:9', flushIntervalMs: 60_000, retry: { baseMs: 10, capMs: 50 }, ...extra });
-  return { a, errors, dropped, requests: stub.requests };
+  const loaded = a.load({ writeKey: `key${++keyN}`, endpoint: 'http://127.0.0.1:9', flushIntervalMs: 60_000, retry: { baseMs: 10, capMs: 50 }, ...extra });
+  return { a, loaded, errors, dropped, requests: stub.requests };
 }
 
 beforeEach(() => {
@@ -93,8 +93,8 @@ describe('calls', () => {
   });
 
   it('writes the calls of one task in one transaction', async () => {
-    const { a } = make();
-    await a.ready();
+    const { a, loaded } = make();
+    await loaded;
     const store = (a as unknown as { store: { append: (...x: unknown[]) => Promise<unknown> } }).store;
     const original = store.append.bind(store);
     const sizes: number[] = [];
@@ -107,6 +107,17 @@ describe('calls', () => {
     for (let i = 0; i < 7; i++) a.track(`f${i}`);
     await (a as unknown as { queue: { settled(): Promise<void> } }).queue.settled();
     expect(sizes).toEqual([50, 7]);
+  });
+
+  it('merges a per-call context over the automatic one, with the same result as the fast path otherwise', async () => {
+    const { a, requests } = make();
+    a.track('plain', { n: 1 });
+    a.track('with context', { n: 2 }, { context: { campaign: { name: 'spring' } }, timestamp: '2026-01-02T03:04:05.000Z' });
+    await a.flush();
+    const [plain, withContext] = requests.flatMap((r) => r.body.batch) as Array<Record<string, Record<string, unknown>>>;
+    expect(withContext!.context).toEqual({ ...plain!.context, campaign: { name: 'spring' } });
+    expect(withContext!.originalTimestamp).toBe('2026-01-02T03:04:05.000Z');
+    expect(Object.keys(plain!).sort()).toEqual(Object.keys(withContext!).sort());
   });
 
   it('runs middleware in order and lets it drop events', async () => {
