@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, post, startFerry, storedEvents, tempDir, type FerryProcess } from '../helpers/ferry-process.js';
+import { startSink, waitFor, type Sink } from '../helpers/sink.js';
+
+const KEY = 'admin-key';
+const running: FerryProcess[] = [];
+const sinks: Sink[] = [];
+
+afterEach(async () => {
+  for (const f of running.splice(0)) {
+    await f.kill('SIGKILL');
+    cleanup(f.dataDir);
+  }
+  for (const s of sinks.splice(0)) await s.close();
+});
+
+async function start(config: Record<string, unknown>) {
+  const f = await startFerry({ dataDir: tempDir(), config: { sources: [{ name: 'web', writeKeys: [KEY] }], ...config } });
+  running.push(f);
+  return f;
+}
+
+describe('admin API and metrics', () => {
+  it('requires the Bearer token when one is configured', async () => {
+    const f = await start({ adminToken: 'correct-horse-battery' });
+    expect((await fetch(`${f.url}/admin/events`)).status).toBe(401);
+    expect((await fetch(`${f.url}/admin/events`, { headers: { Authorization: 'Bearer wrong-token-xx' } })).status).toBe(401);
+    const ok = await fetch(`${f.url}/admin/events`, { headers: { Authorization: 'Bearer correct-horse-battery' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ events: [] });
+  });
+
+  it('retries aborted deliveries on request, and refuses a malformed abort', async () => {
+    let refuse = true;
+    const s = await startSink((batch) => (refuse && batch.some((e) => e.event === 'bad') ? { status: 422 } : { status: 200 }));
+    sinks.push(s);
+    const f = await start({ destinations: [{ name: 'hook', type: 'webhook', url: s.url, retry: { baseMs: 20, capMs: 100 } }] });
+    const bad = { type: 'track', event: 'bad', userId: 'u', messageId: `bad-${Date.now()}` };
+    await post(f.url, { batch: [bad] }, { writeKey: KEY });
+    const aborted = async () => ((await (await fetch(`${f.url}/admin/deliveries?state=aborted`)).json()) as { deliveries: Array<{ id: number }> }).deliveries;
+    await waitFor(async () => (await aborted()).length === 1, 10_000, 'the abort');
+    refuse = false;
+    const retry = await fetch(`${f.url}/admin/deliveries/retry`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ includeAborted: true }) });
+    expect(await retry.json()).toEqual({ ok: true, retried: 1 });
+    await waitFor(() => s.received.length === 1, 10_000, 'the retried delivery');
+    const story = (await (await fetch(`${f.url}/admin/events/${bad.messageId}`)).json()) as { deliveries: Array<{ state: string; attempts: number }>; attempts: Array<{ status: number }> };
+    expect(story.deliveries[0]).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(story.attempts.map((a) => a.status)).toEqual([422, 200]);
+
+    const bogus = await fetch(`${f.url}/admin/deliveries/abort`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"ids":"all"}' });
+    expect(bogus.status).toBe(400);
+    expect(await bogus.json()).toMatchObject({ ok: false, code: 'invalid_body' });
+  });
+
+  it('deletes a user with a receipt', async () => {
+    const f = await start({});
+    await post(f.url, { batch: [
+      { type: 'track', event: 'a', userId: 'gone', messageId: `g1-${Date.now()}` },
+      { type: 'track', event: 'b', userId: 'gone', messageId: `g2-${Date.now()}` },
+      { type: 'track', event: 'c', userId: 'stays', messageId: `s1-${Date.now()}` },
+    ] }, { writeKey: KEY });
+    const res = await fetch(`${f.url}/admin/users/gone`, { method: 'DELETE' });
+    const receipt = (await res.json()) as Record<string, unknown>;
+    expect(receipt).toMatchObject({ ok: true, userKey: 'gone', events: 2, deliveries: 0 });
+    expect(Date.parse(receipt.deletedAt as string)).not.toBeNaN();
+    expect(storedEvents(f.dataDir).map((e) => e.event.userId)).toEqual(['stays']);
+  });
+
+  it('exposes Prometheus metrics that count what happened', async () => {
+    const f = await start({});
+    await post(f.url, { batch: [{ type: 'track', event: 'x', userId: 'u' }, { type: 'nope' }] }, { writeKey: KEY });
+    const text = await (await fetch(`${f.url}/metrics`)).text();
+    expect(text).toMatch(/ferry_events_total\{source="web",outcome="accepted"\} 1/);
+    expect(text).toMatch(/ferry_events_total\{source="web",outcome="rejected"\} 1/);
+    expect(text).toMatch(/ferry_http_requests_total\{status="200"\} 1/);
+    expect(text).toContain('ferry_ingest_commit_seconds_bucket');
+  });
+});
