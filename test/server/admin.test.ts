@@ -58,10 +58,11 @@ describe('admin API and metrics', () => {
       { type: 'track', event: 'a', userId: 'gone', messageId: `g1-${Date.now()}` },
       { type: 'track', event: 'b', userId: 'gone', messageId: `g2-${Date.now()}` },
       { type: 'track', event: 'c', userId: 'stays', messageId: `s1-${Date.now()}` },
+      { type: 'page', anonymousId: 'gone', messageId: `g3-${Date.now()}` },
     ] }, { writeKey: KEY });
     const res = await fetch(`${f.url}/admin/users/gone`, { method: 'DELETE' });
     const receipt = (await res.json()) as Record<string, unknown>;
-    expect(receipt).toMatchObject({ ok: true, userKey: 'gone', events: 2, deliveries: 0 });
+    expect(receipt).toMatchObject({ ok: true, userKey: 'gone', events: 3, deliveries: 0 });
     expect(Date.parse(receipt.deletedAt as string)).not.toBeNaN();
     expect(storedEvents(f.dataDir).map((e) => e.event.userId)).toEqual(['stays']);
   });

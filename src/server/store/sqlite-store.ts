@@ -221,12 +221,20 @@ export class SqliteStore implements Store {
   }
 
   async deleteUser(userKey: string): Promise<{ events: number; deliveries: number }> {
+    // The user's events are those ordered under the key, and those that name it as userId or
+    // anonymousId (the anonymous history before identify(), and aliases).
+    const seqs = `SELECT seq FROM events WHERE user_key = @k OR json_extract(body, '$.userId') = @k OR json_extract(body, '$.anonymousId') = @k OR json_extract(body, '$.previousId') = @k`;
     return this.db.transaction(() => {
-      const seqs = `SELECT seq FROM events WHERE user_key = ?`;
-      this.db.prepare(`DELETE FROM delivery_log WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (${seqs}))`).run(userKey);
-      const deliveries = this.db.prepare(`DELETE FROM deliveries WHERE event_seq IN (${seqs})`).run(userKey).changes;
-      const events = this.db.prepare('DELETE FROM events WHERE user_key = ?').run(userKey).changes;
-      return { events, deliveries };
+      const list = this.db.prepare(seqs).pluck().all({ k: userKey }) as number[];
+      let deliveries = 0;
+      for (let i = 0; i < list.length; i += 500) {
+        const chunk = list.slice(i, i + 500);
+        const marks = chunk.map(() => '?').join(',');
+        this.db.prepare(`DELETE FROM delivery_log WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (${marks}))`).run(...chunk);
+        deliveries += this.db.prepare(`DELETE FROM deliveries WHERE event_seq IN (${marks})`).run(...chunk).changes;
+        this.db.prepare(`DELETE FROM events WHERE seq IN (${marks})`).run(...chunk);
+      }
+      return { events: list.length, deliveries };
     })();
   }
 
