@@ -26,6 +26,13 @@ interface DestinationBase {
   transform?: string;
   retry: RetryConfig;
   maxBatchEvents: number;
+  /**
+   * Requests in flight at once (default 1). Safe for ordering: a claimed delivery holds a lease,
+   * and the per-user barrier keeps every later event of that user out of the other requests.
+   * Worth raising for slow destinations with many users; with few users the extra claims find
+   * everybody leased and only cost a scan.
+   */
+  concurrency: number;
 }
 
 export interface WebhookDestinationConfig extends DestinationBase {
@@ -101,6 +108,7 @@ const destinationCommon = {
   transform: { type: 'string', minLength: 1 },
   retry: retrySchema,
   maxBatchEvents: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
+  concurrency: { type: 'integer', minimum: 1, maximum: 32, default: 1 },
 };
 
 const schema = {

@@ -64,7 +64,8 @@ describe('routing (G6, G7, G8)', () => {
     let rnd = 42;
     const random = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const s = await sink(() => (random() < 0.3 ? { status: 503 } : { status: 200 }));
-    const f = await ferryWith([{ name: 'flaky', type: 'webhook', url: s.url, maxBatchEvents: 20, retry: fastRetry }]);
+    // Four requests in flight at once: the per-user barrier must still hold.
+    const f = await ferryWith([{ name: 'flaky', type: 'webhook', url: s.url, maxBatchEvents: 20, concurrency: 4, retry: fastRetry }]);
     const list = events(10, 100);
     await send(f, list);
     await waitFor(() => s.received.length >= 1000, 60_000, 'all 1000 events');

@@ -28,7 +28,7 @@ export class DestinationLoop {
   readonly breaker = new Breaker();
   private stopped = false;
   private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
@@ -44,7 +44,7 @@ export class DestinationLoop {
   }
 
   start(): void {
-    this.running ??= this.run();
+    this.running ??= Promise.all(Array.from({ length: this.config.concurrency }, (_, i) => this.run(i))).then(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -55,26 +55,28 @@ export class DestinationLoop {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    for (const wake of [...this.sleepers]) wake();
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.sleepers.delete(done);
         resolve();
-      }
-      this.wakeUp = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 
-  private async run(): Promise<void> {
+  /** One of `concurrency` runners; while the destination is paused only runner 0 probes. */
+  private async run(runner: number): Promise<void> {
     while (!this.stopped) {
       try {
         const now = Date.now();
-        if (this.breaker.paused && now < this.breaker.probeAt) {
-          await this.sleep(Math.min(this.breaker.probeAt - now, IDLE_POLL_MS * 4));
+        if (this.breaker.paused && (runner > 0 || now < this.breaker.probeAt)) {
+          await this.sleep(runner > 0 ? IDLE_POLL_MS * 4 : Math.min(this.breaker.probeAt - now, IDLE_POLL_MS * 4));
           continue;
         }
         // A paused destination gets one event: the probe.
