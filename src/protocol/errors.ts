@@ -13,6 +13,7 @@ export type ServerErrorCode =
   | 'event_too_large'
   | 'batch_too_large'
   | 'unsupported_encoding'
+  | 'suppressed'
   | 'overloaded'
   | 'shutting_down'
   | 'internal';

@@ -12,6 +12,7 @@ export const HTTP_STATUS: Record<ServerErrorCode, number> = {
   event_too_large: 413,
   batch_too_large: 413,
   unsupported_encoding: 415,
+  suppressed: 403,
   overloaded: 503,
   shutting_down: 503,
   internal: 500,

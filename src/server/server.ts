@@ -53,15 +53,17 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
   ingester.committed(() => router.wake());
   let closing = false;
   let ready = false;
+  const suppressed = new Set(await store.suppressed());
   const app = buildApp({
     config,
+    suppressed,
     ingester,
     metrics,
     closing: () => closing,
     ready: () => ready,
     logger: { level: config.logLevel },
   });
-  registerAdmin(app, { store, router, config });
+  registerAdmin(app, { store, router, config, suppressed });
   app.get('/metrics', async (_req, reply) => {
     for (const s of router.status()) metrics.paused.set({ destination: s.name }, s.paused ? 1 : 0);
     metrics.backlog.set(ingester.backlog());

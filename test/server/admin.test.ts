@@ -62,9 +62,33 @@ describe('admin API and metrics', () => {
     ] }, { writeKey: KEY });
     const res = await fetch(`${f.url}/admin/users/gone`, { method: 'DELETE' });
     const receipt = (await res.json()) as Record<string, unknown>;
-    expect(receipt).toMatchObject({ ok: true, userKey: 'gone', events: 3, deliveries: 0 });
+    expect(receipt).toMatchObject({ ok: true, userKey: 'gone', events: 3, deliveries: 0, suppressed: false });
     expect(Date.parse(receipt.deletedAt as string)).not.toBeNaN();
     expect(storedEvents(f.dataDir).map((e) => e.event.userId)).toEqual(['stays']);
+  });
+
+  it('suppresses a user: their later events are refused by name, others are stored, across a restart', async () => {
+    const f = await start({});
+    const res = await fetch(`${f.url}/admin/users/objector/suppress`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"reason":"asked us to stop"}' });
+    expect(await res.json()).toMatchObject({ ok: true, userKey: 'objector' });
+    const batch = [
+      { type: 'track', event: 'a', userId: 'objector' },
+      { type: 'track', event: 'b', anonymousId: 'objector' },
+      { type: 'track', event: 'c', userId: 'someone-else' },
+    ];
+    const sent = await post(f.url, { batch }, { writeKey: KEY });
+    expect(sent.body).toMatchObject({ accepted: 1, rejected: [{ index: 0, code: 'suppressed' }, { index: 1, code: 'suppressed' }] });
+    const single = await post(f.url, { event: 'x', userId: 'objector' }, { writeKey: KEY, path: '/v1/track' });
+    expect(single.status).toBe(403);
+    expect(single.body).toMatchObject({ ok: false, code: 'suppressed' });
+    // The list is in the store: a restarted server still refuses.
+    await f.kill('SIGTERM');
+    const again = await startFerry({ dataDir: f.dataDir, config: { sources: [{ name: 'web', writeKeys: [KEY] }] } });
+    running.push(again);
+    expect((await post(again.url, { batch: [batch[0]] }, { writeKey: KEY })).body).toMatchObject({ accepted: 0, rejected: [{ code: 'suppressed' }] });
+    expect(await (await fetch(`${again.url}/admin/users/objector/suppress`, { method: 'DELETE' })).json()).toEqual({ ok: true, userKey: 'objector', wasSuppressed: true });
+    expect((await post(again.url, { batch: [batch[0]] }, { writeKey: KEY })).body).toMatchObject({ accepted: 1 });
+    expect(storedEvents(again.dataDir).map((e) => e.event.event)).toEqual(['c', 'a']);
   });
 
   it('exposes Prometheus metrics that count what happened', async () => {

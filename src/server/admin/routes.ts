@@ -29,8 +29,8 @@ function time(v: unknown, name: string): number | undefined {
  * delete a user). With an adminToken it needs `Authorization: Bearer <token>`; without one it
  * answers loopback clients only.
  */
-export function registerAdmin(app: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig> }): void {
-  const { store, router, config } = deps;
+export function registerAdmin(app: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig>; suppressed: Set<string> }): void {
+  const { store, router, config, suppressed } = deps;
   const guard = async (req: FastifyRequest) => {
     if (config.adminToken) {
       if (req.headers.authorization !== `Bearer ${config.adminToken}`) throw httpError('unauthorized', 'admin API: missing or wrong Bearer token');
@@ -96,11 +96,36 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
       return { ok: true, aborted: await store.abort(body.ids, `aborted by an operator${body.reason ? `: ${body.reason}` : ''}`, Date.now()) };
     });
 
-    /** GDPR/CCPA erasure: every event, delivery and attempt of the user, with a receipt. */
+    /** Stop collecting a user: their later events are refused at ingestion. */
+    admin.post('/users/:userKey/suppress', async (req) => {
+      const { userKey } = req.params as { userKey: string };
+      const body = (req.body ?? {}) as { reason?: string };
+      await store.suppress(userKey, typeof body.reason === 'string' ? body.reason : null, Date.now());
+      suppressed.add(userKey);
+      const receipt = { ok: true, userKey, suppressedAt: new Date().toISOString() };
+      req.log.warn({ receipt }, 'user suppressed');
+      return receipt;
+    });
+
+    admin.delete('/users/:userKey/suppress', async (req) => {
+      const { userKey } = req.params as { userKey: string };
+      suppressed.delete(userKey);
+      return { ok: true, userKey, wasSuppressed: await store.unsuppress(userKey) };
+    });
+
+    /**
+     * GDPR/CCPA erasure: every event, delivery and attempt of the user, with a receipt;
+     * `?suppress=true` also refuses their future events.
+     */
     admin.delete('/users/:userKey', async (req) => {
       const { userKey } = req.params as { userKey: string };
+      const suppress = (req.query as { suppress?: string }).suppress === 'true';
+      if (suppress) {
+        await store.suppress(userKey, 'erased', Date.now());
+        suppressed.add(userKey);
+      }
       const removed = await store.deleteUser(userKey);
-      const receipt = { ok: true, userKey, deletedAt: new Date().toISOString(), ...removed };
+      const receipt = { ok: true, userKey, deletedAt: new Date().toISOString(), suppressed: suppress, ...removed };
       req.log.warn({ receipt }, 'user deleted');
       return receipt;
     });

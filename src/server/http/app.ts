@@ -17,6 +17,8 @@ const SINGLE_TYPES: EventType[] = ['track', 'identify', 'page', 'screen', 'group
 
 export interface AppDeps {
   config: Readonly<ServerConfig>;
+  /** userIds / anonymousIds whose events are refused (kept current by the admin API). */
+  suppressed: ReadonlySet<string>;
   ingester: Ingester;
   metrics: Metrics;
   /** True once shutdown has begun: new requests get 503 + Retry-After. */
@@ -142,6 +144,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     raws.forEach((raw, index) => {
       const v = validateEvent(raw, forced);
       if (!v.ok) return void rejected.push({ index, reason: v.reason, code: v.code });
+      if (deps.suppressed.size > 0 && (deps.suppressed.has(String(v.event.userId)) || deps.suppressed.has(String(v.event.anonymousId)))) {
+        return void rejected.push({ index, code: 'suppressed', reason: 'the user is suppressed: their events are not collected' });
+      }
       const event = batchContext ? { ...v.event, context: { ...batchContext, ...(v.event.context ?? {}) } } : v.event;
       const enriched = enrich(event, at);
       const json = JSON.stringify(enriched);

@@ -220,6 +220,18 @@ export class SqliteStore implements Store {
       .all(messageId) as DeliveryLogRow[];
   }
 
+  async suppress(userKey: string, reason: string | null, now: number): Promise<void> {
+    this.db.prepare('INSERT INTO suppressed_users (user_key, at, reason) VALUES (?, ?, ?) ON CONFLICT (user_key) DO NOTHING').run(userKey, now, reason);
+  }
+
+  async unsuppress(userKey: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM suppressed_users WHERE user_key = ?').run(userKey).changes > 0;
+  }
+
+  async suppressed(): Promise<string[]> {
+    return this.db.prepare('SELECT user_key FROM suppressed_users').pluck().all() as string[];
+  }
+
   async deleteUser(userKey: string): Promise<{ events: number; deliveries: number }> {
     // The user's events are those ordered under the key, and those that name it as userId or
     // anonymousId (the anonymous history before identify(), and aliases).

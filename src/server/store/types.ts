@@ -140,6 +140,10 @@ export interface Store {
   events(query: EventQuery): Promise<EventRow[]>;
   deliveries(query: DeliveryQuery): Promise<DeliveryRow[]>;
   deliveryLog(messageId: string): Promise<DeliveryLogRow[]>;
+  /** Suppression: events naming a suppressed user (userId or anonymousId) are refused at ingestion. */
+  suppress(userKey: string, reason: string | null, now: number): Promise<void>;
+  unsuppress(userKey: string): Promise<boolean>;
+  suppressed(): Promise<string[]>;
   /** GDPR/CCPA: deletes every event, delivery and log of a user; returns counts. */
   deleteUser(userKey: string): Promise<{ events: number; deliveries: number }>;
   close(): Promise<void>;
