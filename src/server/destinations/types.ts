@@ -18,7 +18,9 @@ export type SendResult =
 /**
  * A destination plugin. `send` gets events in delivery order and answers one result per event,
  * in the same order. `atomic` destinations treat a batch as one request (all results alike),
- * so a refused batch must be split by the router to find the bad event.
+ * so a refused batch must be split by the router to find the bad event. A non-atomic plugin
+ * answers per event and must not accept a user's later event after failing an earlier one of
+ * the same user retryably in the same call: the router records what the plugin says happened.
  */
 export interface Destination {
   readonly name: string;
