@@ -27,11 +27,13 @@ function fail(reason: string, code: ServerErrorCode = 'invalid_event'): Validate
 
 /**
  * Checks one event against the Segment spec and normalises it (ids to strings, a messageId
- * where the client sent none, the endpoint's type). Every failure names the field.
+ * where the client sent none, the endpoint's type). Every failure names the field. The event
+ * object is the request's own (fresh from JSON.parse) and is normalised in place: copying
+ * every event twice was a measurable share of ingestion.
  */
 export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
   if (!isPlainObject(raw)) return fail(`an event must be a JSON object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
-  const event = { ...raw } as FerryEvent;
+  const event = raw as FerryEvent;
   if (forcedType) event.type = forcedType;
   if (typeof event.type !== 'string' || !EVENT_TYPES.includes(event.type)) {
     return fail(`"type" must be one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(event.type) ?? 'nothing'}`);
@@ -100,12 +102,14 @@ export function arrival(receivedAtMs: number, sentAt: unknown): Arrival {
     : { receivedAtMs, receivedAt: new Date(receivedAtMs).toISOString(), sentAt: sentAt as string, sentAtMs: ms };
 }
 
+/** In place, like validateEvent: the event belongs to this request. */
 export function enrich(event: FerryEvent, at: Arrival): FerryEvent {
   const { receivedAt, receivedAtMs } = at;
   const original = event.originalTimestamp ?? event.timestamp;
   const sentAt = event.sentAt ?? at.sentAt;
   const sentAtMs = event.sentAt === undefined ? at.sentAtMs : Date.parse(event.sentAt);
-  const out: FerryEvent = { ...event, receivedAt };
+  const out = event;
+  out.receivedAt = receivedAt;
   // `delete` only when needed: it turns the object into a slow dictionary for JSON.stringify.
   if (out.writeKey !== undefined) delete out.writeKey;
   if (original && sentAt && sentAtMs !== undefined && !Number.isNaN(sentAtMs)) {
