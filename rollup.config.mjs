@@ -70,7 +70,7 @@ export default [
     plugins: [ts()],
   },
   {
-    input: { index: 'src/server/index.ts', cli: 'src/server/cli.ts', checkpointer: 'src/server/store/checkpointer.ts' },
+    input: { index: 'src/server/index.ts', cli: 'src/server/cli.ts', checkpointer: 'src/server/store/checkpointer.ts', 'store-worker': 'src/server/store/store-worker.ts' },
     // The demo's server mode is a lazily imported chunk of the CLI.
     output: { dir: 'dist/server', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
     external: serverExternal,
