@@ -31,10 +31,10 @@ function sink() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ state, url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) })));
 }
 
-async function drain({ healthy, dead, events }) {
+async function drain({ healthy, dead, events, concurrency = 1 }) {
   const sinks = await Promise.all(Array.from({ length: healthy + dead }, sink));
   const key = 'route-key';
-  const destinations = sinks.map((s, i) => ({ name: `${i < healthy ? 'healthy' : 'dead'}-${i}`, type: 'webhook', url: s.url, maxBatchEvents: 500, retry: { baseMs: 50, capMs: 1000, maxAttempts: 1000, windowMs: 3_600_000 } }));
+  const destinations = sinks.map((s, i) => ({ name: `${i < healthy ? 'healthy' : 'dead'}-${i}`, type: 'webhook', url: s.url, maxBatchEvents: 500, concurrency, retry: { baseMs: 50, capMs: 1000, maxAttempts: 1000, windowMs: 3_600_000 } }));
   const config = join(process.env.TMPDIR ?? '/tmp', `ferry-route-${process.pid}.json`);
   writeFileSync(config, JSON.stringify({ sources: [{ name: 'bench', writeKeys: [key] }], destinations }));
   const ferry = await startFerry(['--config', config]);
@@ -52,9 +52,10 @@ async function drain({ healthy, dead, events }) {
 
 export async function runRoutingBench(events = 50_000) {
   const one = await drain({ healthy: 1, dead: 0, events });
+  const oneConcurrent = await drain({ healthy: 1, dead: 0, events, concurrency: 2 });
   const two = await drain({ healthy: 2, dead: 0, events });
   const twoPlusDead = await drain({ healthy: 2, dead: 1, events });
-  return { events, one, two, twoPlusDead };
+  return { events, one, oneConcurrent, two, twoPlusDead };
 }
 
 export function routingTable(r) {
@@ -64,6 +65,7 @@ export function routingTable(r) {
     `| routing (${f(r.events)} events, 1,000 users, batches of 500, local webhook sinks) | events/s per healthy destination | delivered | per-user order errors |`,
     '|---|---|---|---|',
     row('1 destination', r.one),
+    row('1 destination, `concurrency: 2`', r.oneConcurrent),
     row('2 healthy destinations', r.two),
     row('2 healthy + 1 dead (503, paused by the breaker)', r.twoPlusDead),
   ].join('\n');
