@@ -1,21 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, normalize, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, validateConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
+import { packageRoot } from '../src/server/package-root.js';
 
 export const DEMO_WRITE_KEY = 'demo-write-key';
 export const POISON_EVENT = 'Poison Pill';
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
 

@@ -4,9 +4,6 @@ export type EventType = 'track' | 'page' | 'screen' | 'identify' | 'group' | 'al
 
 export const EVENT_TYPES: readonly EventType[] = ['track', 'page', 'screen', 'identify', 'group', 'alias'];
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
 export interface EventContext {
   library?: { name: string; version: string };
   page?: { path: string; referrer: string; search: string; title: string; url: string };

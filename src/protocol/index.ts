@@ -3,3 +3,4 @@ export * from './limits.js';
 export * from './errors.js';
 export * from './retry.js';
 export * from './uuid.js';
+export * from './json.js';

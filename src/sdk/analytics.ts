@@ -1,9 +1,10 @@
 import type { EventType, FerryEvent } from '../protocol/events.js';
 import { FerryError, type ErrorCode } from '../protocol/errors.js';
 import { MAX_EVENT_BYTES } from '../protocol/limits.js';
+import { isPlainObject } from '../protocol/json.js';
 import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, buildEventJson, pageContext, type CallOptions } from './event-builder.js';
+import { buildEvent, buildEventJson, currentPage, type CallOptions } from './event-builder.js';
 import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
 import { Identity, type UserState } from './identity.js';
 import { createFlushLock, type FlushLock } from './lock.js';
@@ -39,10 +40,6 @@ const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'ali
 
 function required(method: string, what: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -130,7 +127,7 @@ export class Analytics {
   track(event: string, properties?: Properties, options?: CallOptions): void {
     this.guard('track', [event, properties, options], () => {
       required('track', 'the event name', event);
-      this.enqueue('track', { event, properties: isObject(properties) ? properties : {} }, options);
+      this.enqueue('track', { event, properties: isPlainObject(properties) ? properties : {} }, options);
     });
   }
 
@@ -146,9 +143,9 @@ export class Analytics {
       } else if (typeof a[0] === 'string' || a[0] === null) {
         name = (a.shift() as string | null) ?? undefined;
       }
-      const properties = isObject(a[0]) ? (a.shift() as Properties) : {};
-      const options = isObject(a[0]) ? (a[0] as CallOptions) : undefined;
-      const fields: Partial<FerryEvent> = { properties: { ...pageContext(), ...properties, ...(name ? { name } : {}), ...(category ? { category } : {}) } };
+      const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
+      const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
+      const fields: Partial<FerryEvent> = { properties: { ...currentPage(), ...properties, ...(name ? { name } : {}), ...(category ? { category } : {}) } };
       if (name) fields.name = name;
       if (category) fields.category = category;
       this.enqueue('page', fields, options);
@@ -157,7 +154,7 @@ export class Analytics {
 
   screen(name?: string, properties?: Properties, options?: CallOptions): void {
     this.guard('screen', [name, properties, options], () => {
-      const fields: Partial<FerryEvent> = { properties: isObject(properties) ? properties : {} };
+      const fields: Partial<FerryEvent> = { properties: isPlainObject(properties) ? properties : {} };
       if (typeof name === 'string' && name) fields.name = name;
       this.enqueue('screen', fields, options);
     });
@@ -169,13 +166,13 @@ export class Analytics {
       let userId: string | null | undefined;
       let traits: Traits | undefined;
       let options: CallOptions | undefined;
-      if (isObject(userIdOrTraits)) {
+      if (isPlainObject(userIdOrTraits)) {
         traits = userIdOrTraits;
         options = traitsOrOptions as CallOptions | undefined;
       } else {
         if (userIdOrTraits != null) required('identify', 'userId', userIdOrTraits);
         userId = userIdOrTraits;
-        traits = isObject(traitsOrOptions) ? traitsOrOptions : undefined;
+        traits = isPlainObject(traitsOrOptions) ? traitsOrOptions : undefined;
         options = maybeOptions;
       }
       const state = this.identity!.identify(userId || undefined, traits);
@@ -186,7 +183,7 @@ export class Analytics {
   group(groupId: string, traits?: Traits, options?: CallOptions): void {
     this.guard('group', [groupId, traits, options], () => {
       required('group', 'groupId', groupId);
-      this.enqueue('group', { groupId, traits: isObject(traits) ? traits : {} }, options);
+      this.enqueue('group', { groupId, traits: isPlainObject(traits) ? traits : {} }, options);
     });
   }
 

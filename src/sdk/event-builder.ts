@@ -50,7 +50,7 @@ function readStaticContext(): Omit<EventContext, 'page'> {
 let taskContext: EventContext | undefined;
 let taskContextJson: string | undefined;
 
-export function pageContext(): EventContext['page'] | undefined {
+function pageContext(): EventContext['page'] | undefined {
   const loc = (globalThis as { location?: Location }).location;
   const doc = (globalThis as { document?: Document }).document;
   if (!loc) return undefined;
@@ -64,6 +64,11 @@ function currentContext(): EventContext {
     queueMicrotask(() => (taskContext = taskContextJson = undefined));
   }
   return taskContext;
+}
+
+/** The page as this task sees it (page() copies it into its properties). */
+export function currentPage(): EventContext['page'] | undefined {
+  return currentContext().page;
 }
 
 function toIso(ts: CallOptions['timestamp'], nowMs: number): string {

@@ -75,9 +75,12 @@ export class Flusher {
   private timerAt = Infinity;
   private pending: Promise<FlushResult> | undefined;
   private again = false;
-  /** messageIds of the batch this tab has on the wire. */
-  private sending: Set<string> = new Set();
-  /** Bytes of this tab's keepalive request on the wire: they count against the page's 64 KiB. */
+  /**
+   * messageIds this tab has on the wire, by the flusher or by a page-hide request: neither
+   * path sends them again while they are out (visibilitychange and pagehide both fire on close).
+   */
+  private sending = new Set<string>();
+  /** Bytes of this tab's keepalive requests on the wire: they count against the page's 64 KiB. */
   private keepaliveBytes = 0;
   private draining = false;
   private backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
@@ -185,8 +188,9 @@ export class Flusher {
         this.schedule(wait);
         return fail('backoff');
       }
-      const oldest = await store.oldest(limit);
-      if (oldest.length === 0) return { ok: true, sent, remaining: 0 };
+      // Events a page-hide request has on the wire went out first; the answer settles them.
+      const oldest = (await store.oldest(limit)).filter((r) => !this.sending.has(r.messageId));
+      if (oldest.length === 0) return { ok: true, sent, remaining: await store.count() };
 
       const expiredBefore = this.now() - options.maxEventAgeMs;
       const expired = oldest.filter((r) => r.enqueuedAt < expiredBefore);
@@ -248,14 +252,19 @@ export class Flusher {
   private async send(batch: QueueRecord[]): Promise<SendResult> {
     const body = await this.deps.compress(envelope(batch, this.deps.options.writeKey, new Date(this.now()).toISOString()));
     if (this.stopped) return { status: 0, error: 'closed' };
-    for (const r of batch) this.sending.add(r.messageId);
-    const keepalive = body.byteLength <= KEEPALIVE_SEND_BYTES;
-    this.keepaliveBytes = keepalive ? body.byteLength : 0;
+    return this.post(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES);
+  }
+
+  /** One request, with its events marked as on the wire until the answer. */
+  private async post(records: ReadonlyArray<{ messageId: string }>, body: Uint8Array | string, keepalive: boolean): Promise<SendResult> {
+    const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
+    for (const r of records) this.sending.add(r.messageId);
+    this.keepaliveBytes += bytes;
     try {
       return await postBatch(this.deps.options.batchUrl, body, keepalive);
     } finally {
-      this.sending.clear();
-      this.keepaliveBytes = 0;
+      for (const r of records) this.sending.delete(r.messageId);
+      this.keepaliveBytes -= bytes;
     }
   }
 
@@ -278,9 +287,9 @@ export class Flusher {
       records.push(r);
     }
     if (records.length === 0) return;
-    const body = envelope(records, options.writeKey, new Date(this.now()).toISOString());
-    void postBatch(options.batchUrl, body, true).then(async (res) => {
-      if (classifyStatus(res.status) !== 'success') return;
+    void this.post(records, envelope(records, options.writeKey, new Date(this.now()).toISOString()), true).then(async (res) => {
+      // Not confirmed (the page lived on): the normal flush will send them.
+      if (classifyStatus(res.status) !== 'success') return this.schedule(options.flushIntervalMs);
       const persisted = records.filter((r): r is QueueRecord => r.chunk !== undefined);
       await store.remove(persisted).catch(() => undefined);
       queue.forget(persisted);

@@ -1,4 +1,5 @@
 import { uuidv4 } from '../protocol/uuid.js';
+import { isPlainObject } from '../protocol/json.js';
 
 /**
  * anonymousId, userId and traits, kept in localStorage; the ids are mirrored into
@@ -61,11 +62,7 @@ export class Identity {
     // Write back so that localStorage and cookie agree whichever one survived.
     this.write(AID, anonymousId);
     const traits = attempt(() => JSON.parse(this.read(TRAITS) ?? '{}') as unknown);
-    this.state = {
-      anonymousId,
-      userId: this.read(UID),
-      traits: traits && typeof traits === 'object' && !Array.isArray(traits) ? (traits as Record<string, unknown>) : {},
-    };
+    this.state = { anonymousId, userId: this.read(UID), traits: isPlainObject(traits) ? traits : {} };
     return this.state;
   }
 

@@ -25,5 +25,3 @@ export function httpError(code: ServerErrorCode, message: string): FerryError {
 export function statusOf(err: FerryError): number {
   return HTTP_STATUS[err.code as ServerErrorCode] ?? 500;
 }
-
-export { FerryError };

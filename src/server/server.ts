@@ -72,27 +72,20 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
 
   await options.extend?.(app, { store, ingester, router });
 
-  // Old dedupe entries go in small chunks between requests, never in one long transaction.
-  const prune = async () => {
-    const cutoff = Date.now() - config.dedupeWindowHours * 3600_000;
-    let n = PRUNE_CHUNK;
-    while (n === PRUNE_CHUNK && !closing) {
-      n = await store.pruneDedupe(cutoff, PRUNE_CHUNK);
-      await new Promise((r) => setImmediate(r));
-    }
-  };
-  // Retention: succeeded deliveries, their attempts and fully delivered events; aborted ones stay.
-  const retain = async () => {
-    const cutoff = Date.now() - config.retentionHours * 3600_000;
-    let n = PRUNE_CHUNK;
-    while (n > 0 && !closing) {
-      n = await store.pruneSucceeded(cutoff, PRUNE_CHUNK);
-      await new Promise((r) => setImmediate(r));
+  // Pruning goes in small chunks between requests, never in one long transaction: old dedupe
+  // entries, and (retention) succeeded deliveries, their attempts and fully delivered events;
+  // aborted ones stay until handled.
+  const inChunks = async (what: string, step: () => Promise<number>) => {
+    try {
+      while (!closing && (await step()) > 0) await new Promise((r) => setImmediate(r));
+    } catch (err) {
+      app.log.error({ err }, `${what} pruning failed`);
     }
   };
   const pruneTimer = setInterval(() => {
-    void prune().catch((err) => app.log.error({ err }, 'dedupe pruning failed'));
-    void retain().catch((err) => app.log.error({ err }, 'retention pruning failed'));
+    const now = Date.now();
+    void inChunks('dedupe', () => store.pruneDedupe(now - config.dedupeWindowHours * 3600_000, PRUNE_CHUNK));
+    void inChunks('retention', () => store.pruneSucceeded(now - config.retentionHours * 3600_000, PRUNE_CHUNK));
   }, PRUNE_EVERY_MS);
   pruneTimer.unref();
 

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
-import { cleanup, startFerry, storedEvents, type FerryProcess } from '../helpers/ferry-process.js';
+import { cleanup, startFerry, storedEvents } from '../helpers/ferry-process.js';
+import { ferryForFile } from '../helpers/ferry-for-file.js';
 
 const KEY = 'node-write-key';
-let ferry: FerryProcess;
-
-beforeAll(async () => {
-  ferry = await startFerry({ args: ['--write-key', KEY] });
-});
-afterAll(async () => {
-  await ferry.kill();
-  cleanup(ferry.dataDir);
-});
+const ferry = ferryForFile(KEY);
 
 describe('@segment/analytics-node pointed at Ferry', () => {
   it('stores every call type exactly once with its fields intact', async () => {

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { cleanup, post, startFerry, storedEvents, trackEvent, type FerryProcess } from '../helpers/ferry-process.js';
+import { post, storedEvents, trackEvent } from '../helpers/ferry-process.js';
+import { ferryForFile } from '../helpers/ferry-for-file.js';
 
 const KEY = 'test-write-key';
-let ferry: FerryProcess;
-
-beforeAll(async () => {
-  ferry = await startFerry({ args: ['--write-key', KEY] });
-});
-afterAll(async () => {
-  await ferry.kill();
-  cleanup(ferry.dataDir);
-});
+const ferry = ferryForFile(KEY);
 
 const count = () => storedEvents(ferry.dataDir).length;
 

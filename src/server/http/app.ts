@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { randomUUID } from 'node:crypto';
-import type { BatchResponse, EventType, RejectedEvent } from '../../protocol/events.js';
+import type { BatchResponse, ErrorResponse, EventType, RejectedEvent } from '../../protocol/events.js';
+import { isPlainObject, jsonKind } from '../../protocol/json.js';
 import { FerryError } from '../../protocol/errors.js';
 import type { ServerErrorCode } from '../../protocol/errors.js';
 import type { ServerConfig } from '../config.js';
@@ -27,8 +28,8 @@ export interface AppDeps {
   logger: FastifyInstance['log'] | boolean | Record<string, unknown>;
 }
 
-function errorBody(err: FerryError) {
-  return { ok: false as const, code: err.code, error: err.message };
+function errorBody(err: FerryError): ErrorResponse {
+  return { ok: false, code: err.code, error: err.message };
 }
 
 function writeKeyOf(req: FastifyRequest, body: Record<string, unknown>): string | undefined {
@@ -124,10 +125,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } catch (err) {
       throw httpError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw httpError('invalid_body', `the body must be a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
-    }
-    const obj = body as Record<string, unknown>;
+    if (!isPlainObject(body)) throw httpError('invalid_body', `the body must be a JSON object, got ${jsonKind(body)}`);
+    const obj = body;
     const key = writeKeyOf(req, obj);
     if (!key) throw httpError('unauthorized', 'no write key: use HTTP Basic auth with the write key as user name, or "writeKey" in the body');
     const source = sourceByKey.get(key);
@@ -140,7 +139,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const items: IngestItem[] = [];
     const rejected: RejectedEvent[] = [];
     const at = arrival(receivedAt, batch.sentAt);
-    const batchContext = batch.context && typeof batch.context === 'object' ? (batch.context as Record<string, unknown>) : undefined;
+    const batchContext = isPlainObject(batch.context) ? batch.context : undefined;
     raws.forEach((raw, index) => {
       const v = validateEvent(raw, forced);
       if (!v.ok) return void rejected.push({ index, reason: v.reason, code: v.code });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES, type EventType, type FerryEvent } from '../../protocol/events.js';
 import type { ServerErrorCode } from '../../protocol/errors.js';
+import { isPlainObject, jsonKind } from '../../protocol/json.js';
 
 export type Validated =
   | { ok: true; event: FerryEvent; userKey: string }
@@ -9,10 +10,6 @@ export type Validated =
 const OBJECT_FIELDS = ['properties', 'traits', 'context', 'integrations'] as const;
 const TIME_FIELDS = ['timestamp', 'originalTimestamp', 'sentAt'] as const;
 const MAX_ID_LENGTH = 256;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Ids may arrive as numbers from some server-side clients; they are stored as strings. */
 function idOf(v: unknown): string | undefined {
@@ -32,7 +29,7 @@ function fail(reason: string, code: ServerErrorCode = 'invalid_event'): Validate
  * every event twice was a measurable share of ingestion.
  */
 export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
-  if (!isPlainObject(raw)) return fail(`an event must be a JSON object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
+  if (!isPlainObject(raw)) return fail(`an event must be a JSON object, got ${jsonKind(raw)}`);
   const event = raw as FerryEvent;
   if (forcedType) event.type = forcedType;
   if (typeof event.type !== 'string' || !EVENT_TYPES.includes(event.type)) {

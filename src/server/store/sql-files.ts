@@ -1,17 +1,6 @@
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The package root (where sql/ lives), from src/ (tests) or dist/ (the built server). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'sql'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the sql/ folder of the ferry package');
-    dir = up;
-  }
-  return dir;
-}
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 export interface Migration {
   version: number;

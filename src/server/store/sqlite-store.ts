@@ -9,7 +9,7 @@ import type {
 
 const NAMES = [
   'claim-message-id', 'append-event', 'create-delivery', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
-  'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'prune-succeeded', 'prune-orphan-events',
+  'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-orphan-events',
   'release-delivery', 'release-all-leases',
 ] as const;
 type Name = (typeof NAMES)[number];
@@ -27,6 +27,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt: Record<Name, Database.Statement>;
   private checkpointer: Worker | undefined;
+  /** Statements built from code (admin queries), compiled once each. */
+  private readonly compiled = new Map<string, Database.Statement>();
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -47,6 +49,12 @@ export class SqliteStore implements Store {
     this.migrate();
     const sql = statements('sqlite', NAMES);
     this.stmt = Object.fromEntries(NAMES.map((n) => [n, this.db.prepare(sql[n])])) as Record<Name, Database.Statement>;
+  }
+
+  private sql(text: string): Database.Statement {
+    let stmt = this.compiled.get(text);
+    if (!stmt) this.compiled.set(text, (stmt = this.db.prepare(text)));
+    return stmt;
   }
 
   private migrate(): void {
@@ -81,7 +89,7 @@ export class SqliteStore implements Store {
   async claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return this.db.transaction(() => {
       const rows = this.stmt['claim-deliveries'].all({ destination, now, limit }) as ClaimedDelivery[];
-      for (const r of rows) this.stmt['lease-delivery'].run({ id: r.id, leaseUntil: now + leaseMs });
+      if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs });
       return rows;
     })();
   }
@@ -111,39 +119,36 @@ export class SqliteStore implements Store {
   }
 
   async retryNow(filter: { destination?: string; ids?: number[]; includeAborted?: boolean }, now: number): Promise<number> {
-    const states = filter.includeAborted ? "('failed', 'aborted')" : "('failed')";
-    const where = [`state IN ${states}`];
+    if (filter.ids?.length === 0) return 0;
+    const where = [filter.includeAborted ? "state IN ('failed', 'aborted')" : "state = 'failed'"];
     const params: unknown[] = [now, now];
     if (filter.destination) {
       where.push('destination = ?');
       params.push(filter.destination);
     }
     if (filter.ids) {
-      if (filter.ids.length === 0) return 0;
-      where.push(`id IN (${filter.ids.map(() => '?').join(',')})`);
-      params.push(...filter.ids);
+      where.push('id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(filter.ids));
     }
-    return this.db.prepare(`UPDATE deliveries SET state = 'pending', next_at = ?, lease_until = 0, reason = NULL, updated_at = ? WHERE ${where.join(' AND ')}`).run(...params).changes;
+    return this.sql(`UPDATE deliveries SET state = 'pending', next_at = ?, lease_until = 0, reason = NULL, updated_at = ? WHERE ${where.join(' AND ')}`).run(...params).changes;
   }
 
   async abort(ids: number[], reason: string, now: number): Promise<number> {
-    if (ids.length === 0) return 0;
-    return this.db
-      .prepare(`UPDATE deliveries SET state = 'aborted', reason = ?, lease_until = 0, updated_at = ? WHERE state IN ('pending', 'failed') AND id IN (${ids.map(() => '?').join(',')})`)
-      .run(reason, now, ...ids).changes;
+    return this.sql(`UPDATE deliveries SET state = 'aborted', reason = ?, lease_until = 0, updated_at = ?
+      WHERE state IN ('pending', 'failed') AND id IN (SELECT value FROM json_each(?))`).run(reason, now, JSON.stringify(ids)).changes;
   }
 
   async pruneSucceeded(cutoff: number, limit: number): Promise<number> {
     return this.db.transaction(() => {
-      const n = this.stmt['prune-succeeded'].run({ cutoff, limit }).changes;
-      this.db.prepare('DELETE FROM delivery_log WHERE delivery_id NOT IN (SELECT id FROM deliveries)').run();
+      const ids = JSON.stringify(this.stmt['succeeded-to-prune'].pluck().all({ cutoff, limit }));
+      this.sql('DELETE FROM delivery_log WHERE delivery_id IN (SELECT value FROM json_each(?))').run(ids);
+      const n = this.sql('DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes;
       return n + this.stmt['prune-orphan-events'].run({ cutoff, limit }).changes;
     })();
   }
 
   async counts(destination: string, now: number): Promise<DeliveryCounts> {
-    const row = this.db
-      .prepare(
+    const row = this.sql(
         `SELECT
            SUM(state = 'succeeded') AS succeeded,
            SUM(state = 'aborted') AS aborted,
@@ -153,8 +158,7 @@ export class SqliteStore implements Store {
       )
       .get(now, now, destination) as Record<string, number | null>;
     // Blocked: due, but behind an earlier waiting delivery of the same user.
-    const blocked = this.db
-      .prepare(
+    const blocked = this.sql(
         `SELECT COUNT(*) FROM deliveries d WHERE d.destination = ? AND d.state IN ('pending', 'failed') AND d.next_at <= ?
            AND EXISTS (SELECT 1 FROM deliveries b WHERE b.destination = d.destination AND b.user_key = d.user_key
              AND b.state = 'failed' AND b.next_at > ? AND b.event_seq < d.event_seq)`,
@@ -172,8 +176,8 @@ export class SqliteStore implements Store {
 
   async eventCount(source?: string): Promise<number> {
     return (source
-      ? this.db.prepare('SELECT COUNT(*) FROM events WHERE source = ?').pluck().get(source)
-      : this.db.prepare('SELECT COUNT(*) FROM events').pluck().get()) as number;
+      ? this.sql('SELECT COUNT(*) FROM events WHERE source = ?').pluck().get(source)
+      : this.sql('SELECT COUNT(*) FROM events').pluck().get()) as number;
   }
 
   async events(q: EventQuery): Promise<EventRow[]> {
@@ -192,7 +196,7 @@ export class SqliteStore implements Store {
     if (q.afterSeq !== undefined) add('seq > ?', q.afterSeq);
     const sql = `SELECT seq, source, message_id AS messageId, type, user_key AS userKey, received_at AS receivedAt, body FROM events
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, q.limit ?? 1000) as Array<Omit<EventRow, 'event'> & { body: string }>;
+    const rows = this.sql(sql).all(...params, q.limit ?? 1000) as Array<Omit<EventRow, 'event'> & { body: string }>;
     return rows.map(({ body, ...r }) => ({ ...r, event: JSON.parse(body) as Record<string, unknown> }));
   }
 
@@ -207,12 +211,11 @@ export class SqliteStore implements Store {
         d.attempts, d.next_at AS nextAt, d.last_status AS lastStatus, d.last_error AS lastError, d.reason, d.updated_at AS updatedAt
       FROM deliveries d JOIN events e ON e.seq = d.event_seq
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.event_seq, d.destination LIMIT ?`;
-    return this.db.prepare(sql).all(...params, q.limit ?? 1000) as DeliveryRow[];
+    return this.sql(sql).all(...params, q.limit ?? 1000) as DeliveryRow[];
   }
 
   async deliveryLog(messageId: string): Promise<DeliveryLogRow[]> {
-    return this.db
-      .prepare(
+    return this.sql(
         `SELECT l.delivery_id AS deliveryId, d.destination, l.attempt, l.at, l.status, l.error, l.response, l.duration_ms AS durationMs, l.outcome
          FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.seq = d.event_seq
          WHERE e.message_id = ? ORDER BY l.id`,
@@ -221,32 +224,27 @@ export class SqliteStore implements Store {
   }
 
   async suppress(userKey: string, reason: string | null, now: number): Promise<void> {
-    this.db.prepare('INSERT INTO suppressed_users (user_key, at, reason) VALUES (?, ?, ?) ON CONFLICT (user_key) DO NOTHING').run(userKey, now, reason);
+    this.sql('INSERT INTO suppressed_users (user_key, at, reason) VALUES (?, ?, ?) ON CONFLICT (user_key) DO NOTHING').run(userKey, now, reason);
   }
 
   async unsuppress(userKey: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM suppressed_users WHERE user_key = ?').run(userKey).changes > 0;
+    return this.sql('DELETE FROM suppressed_users WHERE user_key = ?').run(userKey).changes > 0;
   }
 
   async suppressed(): Promise<string[]> {
-    return this.db.prepare('SELECT user_key FROM suppressed_users').pluck().all() as string[];
+    return this.sql('SELECT user_key FROM suppressed_users').pluck().all() as string[];
   }
 
   async deleteUser(userKey: string): Promise<{ events: number; deliveries: number }> {
-    // The user's events are those ordered under the key, and those that name it as userId or
-    // anonymousId (the anonymous history before identify(), and aliases).
-    const seqs = `SELECT seq FROM events WHERE user_key = @k OR json_extract(body, '$.userId') = @k OR json_extract(body, '$.anonymousId') = @k OR json_extract(body, '$.previousId') = @k`;
     return this.db.transaction(() => {
-      const list = this.db.prepare(seqs).pluck().all({ k: userKey }) as number[];
-      let deliveries = 0;
-      for (let i = 0; i < list.length; i += 500) {
-        const chunk = list.slice(i, i + 500);
-        const marks = chunk.map(() => '?').join(',');
-        this.db.prepare(`DELETE FROM delivery_log WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (${marks}))`).run(...chunk);
-        deliveries += this.db.prepare(`DELETE FROM deliveries WHERE event_seq IN (${marks})`).run(...chunk).changes;
-        this.db.prepare(`DELETE FROM events WHERE seq IN (${marks})`).run(...chunk);
-      }
-      return { events: list.length, deliveries };
+      // The user's events are those ordered under the key, and those that name it as userId or
+      // anonymousId (the anonymous history before identify(), and aliases).
+      const seqs = JSON.stringify(this.sql(`SELECT seq FROM events WHERE user_key = @k OR json_extract(body, '$.userId') = @k
+        OR json_extract(body, '$.anonymousId') = @k OR json_extract(body, '$.previousId') = @k`).pluck().all({ k: userKey }));
+      this.sql('DELETE FROM delivery_log WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?)))').run(seqs);
+      const deliveries = this.sql('DELETE FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?))').run(seqs).changes;
+      const events = this.sql('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))').run(seqs).changes;
+      return { events, deliveries };
     })();
   }
 

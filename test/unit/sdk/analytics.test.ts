@@ -257,6 +257,31 @@ describe('sending', () => {
   });
 });
 
+describe('page hide', () => {
+  it('hands unsent events to one keepalive request, even when visibilitychange and pagehide both fire', async () => {
+    const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000 });
+    await loaded;
+    await a.flush();
+    const before = requests.length;
+    for (let i = 0; i < 5; i++) a.track(`h${i}`);
+    await (a as unknown as { queue: { settled(): Promise<void> } }).queue.settled();
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+      window.dispatchEvent(new Event('pagehide'));
+    } finally {
+      delete (document as { visibilityState?: string }).visibilityState;
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    const exits = requests.slice(before);
+    expect(exits).toHaveLength(1);
+    expect(exits[0]!.keepalive).toBe(true);
+    expect(names(exits[0]!.body.batch)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4']);
+    // Acknowledged: gone from the queue, nothing left to resend.
+    expect((await a.state()).queued).toBe(0);
+  });
+});
+
 describe('recorded calls', () => {
   it('are replayed in order with their original timestamps', async () => {
     const a = new Analytics();

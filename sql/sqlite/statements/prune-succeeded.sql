@@ -1,3 +1,0 @@
-DELETE FROM deliveries WHERE id IN (
-  SELECT id FROM deliveries WHERE state = 'succeeded' AND updated_at < @cutoff LIMIT @limit
-)
