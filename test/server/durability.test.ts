@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cleanup, post, startFerry, storedEvents, tempDir, trackEvent, type FerryProcess } from '../helpers/ferry-process.js';
+import { waitFor } from '../helpers/sink.js';
 
 const KEY = 'durable-key';
 const running: FerryProcess[] = [];
@@ -65,14 +66,16 @@ describe('durability (G4)', () => {
       });
       req.on('error', reject);
       req.write(body.subarray(0, body.length >> 1));
-      setTimeout(() => {
+      setTimeout(async () => {
         ferry.proc.kill('SIGTERM');
-        // New work after the signal is refused: a 503 with Retry-After, or no connection at all.
-        void post(ferry.url, { batch: [trackEvent()] }, { writeKey: KEY }).then(
+        // Once the server has seen the signal (/ready says 503, or nothing listens any more),
+        // new work is refused: a 503 with Retry-After, or no connection at all.
+        await waitFor(() => fetch(`${ferry.url}/ready`).then((r) => r.status === 503, () => true), 5000, 'the server to see SIGTERM');
+        await post(ferry.url, { batch: [trackEvent()] }, { writeKey: KEY }).then(
           (late) => refusals.push(late.status === 503 && late.headers.get('retry-after') === '5' ? 'refused' : `answered ${late.status}`),
           () => refusals.push('refused'),
         );
-        setTimeout(() => req.end(body.subarray(body.length >> 1)), 200);
+        req.end(body.subarray(body.length >> 1));
       }, 100);
     });
     const refusals: string[] = [];
