@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Makes sure what `npm test` needs outside npm is here: Chromium for the Playwright tests.
-// Installs Debian's chromium with apt-get when missing and possible; otherwise says what to do.
+// Makes sure what `npm test` needs outside npm is here: Chromium for the Playwright tests, and
+// strace for G4's proof (test/server/durability-fsync.test.ts traces the server's fsyncs).
+// Installs Debian's chromium and strace with apt-get when missing and possible; otherwise says what to do.
 import { existsSync } from 'node:fs';
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -23,3 +24,19 @@ if (!existsSync(chromium)) {
   }
 }
 console.log(`[setup] chromium: ${execSync(`${chromium} --version`, { encoding: 'utf8' }).trim()}`);
+
+// strace: G4's proof fails, on purpose, where it cannot run; CI must run it.
+const strace = process.env.STRACE_PATH ?? 'strace';
+const straceVersion = () => spawnSync(strace, ['-V'], { encoding: 'utf8' });
+if (straceVersion().error) {
+  const sudo = typeof process.getuid === 'function' && process.getuid() === 0 ? '' : 'sudo ';
+  console.log(`[setup] ${strace} is missing: installing Debian's strace`);
+  try {
+    run(`${sudo}apt-get update -qq`);
+    run(`${sudo}apt-get install -y -qq strace`);
+  } catch {
+    console.error(`[setup] could not install strace. Install it with:\n  apt-get update && apt-get install -y strace\nor point STRACE_PATH at a strace binary.`);
+    process.exit(1);
+  }
+}
+console.log(`[setup] strace: ${straceVersion().stdout.split('\n')[0]}`);

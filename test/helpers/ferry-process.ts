@@ -22,8 +22,13 @@ export function tempDir(prefix = 'ferry-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts `ferry serve` as its own process on 127.0.0.1 and a free port. */
-export async function startFerry(opts: { config?: Record<string, unknown>; args?: string[]; dataDir?: string; port?: number } = {}): Promise<FerryProcess> {
+/**
+ * Starts `ferry serve` as its own process on 127.0.0.1 and a free port. `wrapper` is a command
+ * line the server runs under (strace and its options): `proc` is then that command's process.
+ */
+export async function startFerry(
+  opts: { config?: Record<string, unknown>; args?: string[]; dataDir?: string; port?: number; wrapper?: string[]; env?: Record<string, string> } = {},
+): Promise<FerryProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const args = [bin, 'serve', '--port', String(opts.port ?? 0), '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? [])];
   if (opts.config) {
@@ -31,7 +36,8 @@ export async function startFerry(opts: { config?: Record<string, unknown>; args?
     writeFileSync(file, JSON.stringify(opts.config));
     args.push('--config', file);
   }
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...commandArgs] = [...(opts.wrapper ?? []), process.execPath, ...args];
+  const proc = spawn(command!, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -34,7 +34,7 @@ export class SqliteStore implements Store {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'ferry.sqlite'));
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`synchronous = ${process.env.FERRY_SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL'}`); // NORMAL only for G4's proof to show it can fail (test/server/durability-fsync.test.ts); never in production
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');
