@@ -30,6 +30,13 @@ const toMs = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.t
 interface EventsQuery { source?: string; user?: string; messageId?: string; type?: string; since?: string; until?: string; afterSeq?: number; limit?: number; order?: 'asc' | 'desc' }
 interface DeliveriesQuery { destination?: string; state?: DeliveryState; user?: string; messageId?: string; limit?: number }
 
+/** One event's whole story: the event, its deliveries and every attempt (also the demo page's timeline). */
+export async function eventStory(store: Store, messageId: string) {
+  const [events, deliveries, attempts] = await Promise.all([store.events({ messageId, limit: 10 }), store.deliveries({ messageId }), store.deliveryLog(messageId)]);
+  if (events.length === 0) throw httpError('not_found', `no event with messageId ${messageId}`);
+  return { events, deliveries, attempts };
+}
+
 /**
  * The admin API: what happened to an event, per destination, and the levers (retry now, abort,
  * delete a user). It is registered on the operator listener only, whose guard decides who may
@@ -54,13 +61,7 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
       return { deliveries: await store.deliveries({ destination: q.destination, state: q.state, userKey: q.user, messageId: q.messageId, limit: Math.min(q.limit ?? 100, 5000) }) };
     });
 
-    /** One event's whole story: the event, its deliveries and every attempt. */
-    admin.get('/events/:messageId', async (req) => {
-      const { messageId } = req.params as { messageId: string };
-      const [events, deliveries, attempts] = await Promise.all([store.events({ messageId, limit: 10 }), store.deliveries({ messageId }), store.deliveryLog(messageId)]);
-      if (events.length === 0) throw httpError('not_found', `no event with messageId ${messageId}`);
-      return { events, deliveries, attempts };
-    });
+    admin.get('/events/:messageId', async (req) => eventStory(store, (req.params as { messageId: string }).messageId));
 
     admin.get('/destinations', async () => {
       const now = Date.now();
