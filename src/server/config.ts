@@ -59,6 +59,8 @@ export interface SourceConfig {
   writeKeys: string[];
   /** Destination names this source feeds; all when omitted. */
   destinations?: string[];
+  /** Options served to analytics.js in its settings (GET /v1/projects/:writeKey/settings). */
+  analyticsJs?: { batching?: { size: number; timeoutMs: number } };
 }
 
 export interface ServerConfig {
@@ -77,6 +79,11 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** Admin API token (Bearer); without one the admin API is served only to loopback clients. */
   adminToken?: string;
+  /**
+   * Where browsers reach this server (`https://collect.example.com`, a path prefix allowed):
+   * the address served to analytics.js in its settings. Without it the request's Host is used.
+   */
+  publicUrl?: string;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
 }
@@ -134,6 +141,7 @@ const schema = {
     retentionHours: { type: 'number', exclusiveMinimum: 0, default: 7 * 24 },
     shutdownTimeoutMs: { type: 'integer', minimum: 0, default: 10_000 },
     adminToken: { type: 'string', minLength: 8 },
+    publicUrl: { type: 'string', pattern: '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$' },
     sources: {
       type: 'array',
       minItems: 1,
@@ -145,6 +153,20 @@ const schema = {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
           writeKeys: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
           destinations: { type: 'array', items: { type: 'string' } },
+          analyticsJs: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              batching: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  size: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+                  timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, default: 5000 },
+                },
+              },
+            },
+          },
         },
       },
     },
@@ -231,6 +253,7 @@ export function validateConfig(input: unknown): Readonly<ServerConfig> {
       if (!names.has(d)) throw new ConfigError(`invalid config: sources.${s.name}.destinations: no destination is named "${d}"`);
     }
   }
+  if (config.publicUrl !== undefined && !URL.canParse(config.publicUrl)) throw new ConfigError(`invalid config: publicUrl: "${config.publicUrl}" is not a URL`);
   return deepFreeze(config);
 }
 

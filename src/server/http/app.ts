@@ -10,6 +10,7 @@ import { httpError, statusOf } from '../errors.js';
 import type { Ingester, IngestItem } from '../ingest/ingester.js';
 import { arrival, enrich, validateEvent } from '../ingest/validate.js';
 import { decodeBody } from './decode.js';
+import { compatSettings } from './compat-settings.js';
 import type { Metrics } from '../metrics.js';
 
 /** Added by enrichment (receivedAt, timestamp, sentAt...), not counted against the client's 32 KB. */
@@ -176,6 +177,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const { items, rejected } = prepare(body.batch, undefined, body, receivedAt);
     return respond(reply, source, items, rejected, receivedAt);
   };
+  void app.register(compatSettings, { config });
   // Segment's short paths (/v1/b, /v1/t, ...) are served by the same handlers.
   app.post('/v1/batch', batchHandler);
   app.post('/v1/b', batchHandler);
