@@ -59,6 +59,8 @@ export interface SourceConfig {
   writeKeys: string[];
   /** Destination names this source feeds; all when omitted. */
   destinations?: string[];
+  /** Options served to analytics.js in its settings (GET /v1/projects/:writeKey/settings). */
+  analyticsJs?: { batching?: { size: number; timeoutMs: number } };
 }
 
 export interface AdminConfig {
@@ -93,6 +95,11 @@ export interface ServerConfig {
   trustProxy: boolean | number | string | string[];
   /** The operator listener: admin API and metrics, apart from the public ingestion listener. */
   admin: AdminConfig;
+  /**
+   * Where browsers reach this server (`https://collect.example.com`, a path prefix allowed):
+   * the address served to analytics.js in its settings. Without it the request's Host is used.
+   */
+  publicUrl?: string;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
 }
@@ -164,6 +171,7 @@ const schema = {
         allowedHosts: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
       },
     },
+    publicUrl: { type: 'string', pattern: '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$' },
     sources: {
       type: 'array',
       minItems: 1,
@@ -175,6 +183,20 @@ const schema = {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
           writeKeys: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
           destinations: { type: 'array', items: { type: 'string' } },
+          analyticsJs: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              batching: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  size: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+                  timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, default: 5000 },
+                },
+              },
+            },
+          },
         },
       },
     },
@@ -275,6 +297,7 @@ export function validateConfig(input: unknown): Readonly<ServerConfig> {
       if (!names.has(d)) throw new ConfigError(`invalid config: sources.${s.name}.destinations: no destination is named "${d}"`);
     }
   }
+  if (config.publicUrl !== undefined && !URL.canParse(config.publicUrl)) throw new ConfigError(`invalid config: publicUrl: "${config.publicUrl}" is not a URL`);
   return deepFreeze(config);
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config.js';
 import { httpError } from '../errors.js';
 import type { Ingester } from '../ingest/ingester.js';
+import { compatSettings } from './compat-settings.js';
 import type { Metrics } from '../metrics.js';
 import { createBaseApp, errorBody, type BaseOptions } from './base-app.js';
 import { ingestBody } from './ingest-body.js';
@@ -49,6 +50,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await ingestion.register(writeKeyAuth, { sources: config.sources });
     await ingestion.register(ingestRoutes, { ingester: deps.ingester, metrics: deps.metrics, maxEventBytes: config.maxEventBytes, maxBatchBytes: config.maxBatchBytes, suppressed: deps.suppressed });
   }, { prefix: '/v1' });
+
+  // The settings third-party browser SDKs fetch (same CORS as ingestion: any site embeds them).
+  void app.register(async (settings) => {
+    await settings.register(ingestCors);
+    await settings.register(compatSettings, { config });
+  });
 
   return app;
 }

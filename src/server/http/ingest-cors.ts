@@ -10,7 +10,8 @@ export const ingestCors = fp(async (scope) => {
   await scope.register(cors, {
     origin: true,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Content-Encoding', 'Authorization', 'X-Request-Id'],
+    // RudderStack's browser SDK v3 adds AnonymousId, SentAt and its Rsa-* retry headers to every post.
+    allowedHeaders: ['Content-Type', 'Content-Encoding', 'Authorization', 'X-Request-Id', 'AnonymousId', 'SentAt', 'Rsa-Recovered', 'Rsa-Retry-Attempt', 'Rsa-Since-Last-Attempt', 'Rsa-Since-First-Attempt', 'Rsa-Retry-Reason'],
     exposedHeaders: ['Retry-After', 'X-Request-Id'],
     maxAge: 86400,
     credentials: false,

@@ -42,6 +42,11 @@ export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
   for (const key of ['userId', 'anonymousId'] as const) {
     const v = event[key];
     if (v === undefined || v === null) continue;
+    // RudderStack's browser SDK sends userId "" until identify(): an empty id is no id.
+    if (v === '') {
+      delete event[key];
+      continue;
+    }
     const id = idOf(v);
     if (id === undefined || id.length > MAX_ID_LENGTH) return fail(`"${key}" must be a non-empty string or a number`);
     event[key] = id;
