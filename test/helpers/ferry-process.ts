@@ -23,7 +23,7 @@ export function tempDir(prefix = 'ferry-test-'): string {
 }
 
 /** Starts `ferry serve` as its own process on 127.0.0.1 and a free port. */
-export async function startFerry(opts: { config?: Record<string, unknown>; args?: string[]; dataDir?: string; port?: number } = {}): Promise<FerryProcess> {
+export async function startFerry(opts: { config?: Record<string, unknown>; args?: string[]; dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<FerryProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const args = [bin, 'serve', '--port', String(opts.port ?? 0), '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? [])];
   if (opts.config) {
@@ -31,7 +31,7 @@ export async function startFerry(opts: { config?: Record<string, unknown>; args?
     writeFileSync(file, JSON.stringify(opts.config));
     args.push('--config', file);
   }
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

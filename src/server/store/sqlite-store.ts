@@ -24,6 +24,8 @@ const RESPONSE_EXCERPT = 1000;
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  /** Inline, a failure is an exception in the caller's own thread: this never settles. */
+  readonly failed = new Promise<Error>(() => {});
   private readonly db: Database.Database;
   private readonly stmt: Record<Name, Database.Statement>;
   private checkpointer: Worker | undefined;

@@ -115,6 +115,11 @@ export interface DeliveryQuery {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /**
+   * Settles, with the reason, only if the store stopped working for good (its writer thread
+   * died): from then on every call rejects with a 503 error. The server must stop.
+   */
+  readonly failed: Promise<Error>;
+  /**
    * Appends events, dropping those whose (source, messageId) was seen after `dedupeCutoff`,
    * and creates their deliveries: all in one committed transaction. Returns, per input, its
    * sequence number or null for a duplicate.
