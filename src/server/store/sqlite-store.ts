@@ -118,7 +118,9 @@ export class SqliteStore implements Store {
 
   async settle(_destination: string, outcomes: Outcome[], now: number): Promise<void> {
     this.db.transaction(() => {
-      for (const o of outcomes) {
+      // Newest first: a user's lane (migration 005) ignores changes behind its head, so it
+      // moves once per settle, when the head settles last, instead of once per delivery.
+      for (const o of [...outcomes].sort((a, b) => b.id - a.id)) {
         if (o.state === 'released') {
           this.stmt['release-delivery'].run({ id: o.id });
           continue;
