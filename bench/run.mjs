@@ -2,6 +2,7 @@
 import { runSdkBench, sdkTable } from './sdk.mjs';
 import { runServerBench, serverTable } from './server.mjs';
 import { runRoutingBench, routingTable } from './routing.mjs';
+import { runClaimBench, claimTable } from './claim.mjs';
 
 const only = process.argv[2];
 const started = new Date().toISOString();
@@ -19,5 +20,10 @@ if (!only || only === 'server') {
 if (!only || only === 'routing' || only === 'server') {
   console.log('## Routing\n');
   console.log(routingTable(await runRoutingBench()));
+  console.log();
+}
+if (!only || only === 'claim' || only === 'server') {
+  console.log('## Claim cost under a blocked user (SQLite store, in process)\n');
+  console.log(claimTable(await runClaimBench()));
   console.log();
 }

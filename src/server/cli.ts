@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   process.stdout.write(`ferry listening on http://${hostOf(config.host)}:${server.port}\n`);
   process.stdout.write(`ferry operator API on http://${hostOf(config.admin.host)}:${server.adminPort} (admin API, metrics)\n`);
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: string, exitCode: 0 | 1) => {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down');
@@ -134,15 +134,21 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 1000);
     timer.unref();
     server.stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err) => {
         server.app.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  process.on('SIGINT', () => stop('SIGINT', 0));
+  // A dead store cannot be trusted to come back in this process: answer what is in flight
+  // (503), then exit 1 so a supervisor restarts ferry on the same (durable) SQLite file.
+  void server.failed.then((err) => {
+    server.app.log.fatal({ err }, `${err.message}; exiting with code 1 so that a supervisor restarts ferry`);
+    stop('store failure', 1);
+  });
 }
 
 main().catch((err) => {

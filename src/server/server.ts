@@ -23,6 +23,12 @@ export interface RunningServer {
   ingester: Ingester;
   router: Router;
   metrics: Metrics;
+  /**
+   * Settles if the store fails for good (its writer thread died): /ready answers 503 from then
+   * on and every request that needs the store gets a 503. The owner should stop() and exit
+   * non-zero so a supervisor restarts the process (cli.ts does).
+   */
+  failed: Promise<Error>;
   /** Stops accepting (503 + Retry-After), finishes what is in flight, closes the store. */
   stop(): Promise<void>;
 }
@@ -59,6 +65,10 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
   ingester.committed(() => router.wake());
   let closing = false;
   let ready = false;
+  const failed = store.failed.then((err) => {
+    ready = false;
+    return err;
+  });
   const suppressed = new Set(await store.suppressed());
   const app = buildApp({
     config,
@@ -123,6 +133,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     ingester,
     router,
     metrics,
+    failed,
     async stop() {
       if (closing) return;
       closing = true;

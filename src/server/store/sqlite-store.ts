@@ -8,9 +8,10 @@ import type {
 } from './types.js';
 
 const NAMES = [
-  'claim-message-id', 'append-event', 'create-delivery', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
-  'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-orphan-events',
-  'release-delivery', 'release-all-leases',
+  'claim-message-id', 'append-event', 'create-delivery', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
+  'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-attempts', 'prune-deliveries',
+  'prune-orphan-events', 'release-delivery', 'release-all-leases', 'retry-deliveries-by-id', 'retry-deliveries', 'abort-deliveries',
+  'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -24,6 +25,8 @@ const RESPONSE_EXCERPT = 1000;
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  /** Inline, a failure is an exception in the caller's own thread: this never settles. */
+  readonly failed = new Promise<Error>(() => {});
   private readonly db: Database.Database;
   private readonly stmt: Record<Name, Database.Statement>;
   private checkpointer: Worker | undefined;
@@ -86,9 +89,24 @@ export class SqliteStore implements Store {
     return this.stmt['prune-dedupe'].run({ cutoff, limit }).changes;
   }
 
+  /**
+   * Walks the due lanes (users whose oldest live delivery can go now), earliest due first, and
+   * takes each user's deliveries in order until one is not due or is leased. Its cost follows
+   * `limit`, not how many deliveries wait behind a failing one.
+   */
   async claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return this.db.transaction(() => {
-      const rows = this.stmt['claim-deliveries'].all({ destination, now, limit }) as ClaimedDelivery[];
+      const rows: ClaimedDelivery[] = [];
+      const lanes = this.stmt['claim-lanes'].all({ destination, now, limit }) as Array<{ userKey: string }>;
+      for (const { userKey } of lanes) {
+        const lane = this.stmt['claim-deliveries'].all({ destination, userKey, limit: limit - rows.length }) as Array<ClaimedDelivery & { nextAt: number; leaseUntil: number }>;
+        for (const { nextAt, leaseUntil, ...delivery } of lane) {
+          if (nextAt > now || leaseUntil > now) break;
+          rows.push(delivery);
+        }
+        if (rows.length >= limit) break;
+      }
+      rows.sort((a, b) => a.eventSeq - b.eventSeq);
       if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs });
       return rows;
     })();
@@ -100,7 +118,9 @@ export class SqliteStore implements Store {
 
   async settle(_destination: string, outcomes: Outcome[], now: number): Promise<void> {
     this.db.transaction(() => {
-      for (const o of outcomes) {
+      // Newest first: a user's lane (migration 005) ignores changes behind its head, so it
+      // moves once per settle, when the head settles last, instead of once per delivery.
+      for (const o of [...outcomes].sort((a, b) => b.id - a.id)) {
         if (o.state === 'released') {
           this.stmt['release-delivery'].run({ id: o.id });
           continue;
@@ -120,57 +140,34 @@ export class SqliteStore implements Store {
 
   async retryNow(filter: { destination?: string; ids?: number[]; includeAborted?: boolean }, now: number): Promise<number> {
     if (filter.ids?.length === 0) return 0;
-    const where = [filter.includeAborted ? "state IN ('failed', 'aborted')" : "state = 'failed'"];
-    const params: unknown[] = [now, now];
-    if (filter.destination) {
-      where.push('destination = ?');
-      params.push(filter.destination);
-    }
-    if (filter.ids) {
-      where.push('id IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(filter.ids));
-    }
-    return this.sql(`UPDATE deliveries SET state = 'pending', next_at = ?, lease_until = 0, reason = NULL, updated_at = ? WHERE ${where.join(' AND ')}`).run(...params).changes;
+    const params = { now, destination: filter.destination ?? null, includeAborted: filter.includeAborted ? 1 : 0 };
+    if (filter.ids) return this.stmt['retry-deliveries-by-id'].run({ ...params, ids: JSON.stringify(filter.ids) }).changes;
+    return this.stmt['retry-deliveries'].run(params).changes;
   }
 
   async abort(ids: number[], reason: string, now: number): Promise<number> {
-    return this.sql(`UPDATE deliveries SET state = 'aborted', reason = ?, lease_until = 0, updated_at = ?
-      WHERE state IN ('pending', 'failed') AND id IN (SELECT value FROM json_each(?))`).run(reason, now, JSON.stringify(ids)).changes;
+    return this.stmt['abort-deliveries'].run({ ids: JSON.stringify(ids), reason, now }).changes;
   }
 
   async pruneSucceeded(cutoff: number, limit: number): Promise<number> {
     return this.db.transaction(() => {
       const ids = JSON.stringify(this.stmt['succeeded-to-prune'].pluck().all({ cutoff, limit }));
-      this.sql('DELETE FROM delivery_log WHERE delivery_id IN (SELECT value FROM json_each(?))').run(ids);
-      const n = this.sql('DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes;
+      this.stmt['prune-attempts'].run({ ids });
+      const n = this.stmt['prune-deliveries'].run({ ids }).changes;
       return n + this.stmt['prune-orphan-events'].run({ cutoff, limit }).changes;
     })();
   }
 
   async counts(destination: string, now: number): Promise<DeliveryCounts> {
-    const row = this.sql(
-        `SELECT
-           SUM(state = 'succeeded') AS succeeded,
-           SUM(state = 'aborted') AS aborted,
-           SUM(state = 'failed' AND next_at > ?) AS failed,
-           SUM(state IN ('pending', 'failed') AND next_at <= ?) AS due
-         FROM deliveries WHERE destination = ?`,
-      )
-      .get(now, now, destination) as Record<string, number | null>;
-    // Blocked: due, but behind an earlier waiting delivery of the same user.
-    const blocked = this.sql(
-        `SELECT COUNT(*) FROM deliveries d WHERE d.destination = ? AND d.state IN ('pending', 'failed') AND d.next_at <= ?
-           AND EXISTS (SELECT 1 FROM deliveries b WHERE b.destination = d.destination AND b.user_key = d.user_key
-             AND b.state = 'failed' AND b.next_at > ? AND b.event_seq < d.event_seq)`,
-      )
-      .pluck()
-      .get(destination, now, now) as number;
+    const live = this.stmt['count-live'].get({ destination, now }) as { failed: number | null; due: number | null };
+    const done = this.stmt['count-done'].get({ destination }) as { succeeded: number | null; aborted: number | null };
+    const blocked = this.stmt['count-blocked'].pluck().get({ destination, now }) as number;
     return {
-      pending: (row.due ?? 0) - blocked,
+      pending: (live.due ?? 0) - blocked,
       blocked,
-      failed: row.failed ?? 0,
-      succeeded: row.succeeded ?? 0,
-      aborted: row.aborted ?? 0,
+      failed: live.failed ?? 0,
+      succeeded: done.succeeded ?? 0,
+      aborted: done.aborted ?? 0,
     };
   }
 
@@ -224,11 +221,11 @@ export class SqliteStore implements Store {
   }
 
   async suppress(userKey: string, reason: string | null, now: number): Promise<void> {
-    this.sql('INSERT INTO suppressed_users (user_key, at, reason) VALUES (?, ?, ?) ON CONFLICT (user_key) DO NOTHING').run(userKey, now, reason);
+    this.stmt['suppress-user'].run({ userKey, now, reason });
   }
 
   async unsuppress(userKey: string): Promise<boolean> {
-    return this.sql('DELETE FROM suppressed_users WHERE user_key = ?').run(userKey).changes > 0;
+    return this.stmt['unsuppress-user'].run({ userKey }).changes > 0;
   }
 
   async suppressed(): Promise<string[]> {

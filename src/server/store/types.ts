@@ -115,6 +115,11 @@ export interface DeliveryQuery {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /**
+   * Settles, with the reason, only if the store stopped working for good (its writer thread
+   * died): from then on every call rejects with a 503 error. The server must stop.
+   */
+  readonly failed: Promise<Error>;
+  /**
    * Appends events, dropping those whose (source, messageId) was seen after `dedupeCutoff`,
    * and creates their deliveries: all in one committed transaction. Returns, per input, its
    * sequence number or null for a duplicate.
@@ -123,7 +128,11 @@ export interface Store {
   /** Deletes dedupe entries older than the cutoff, at most `limit`; returns how many. */
   pruneDedupe(cutoff: number, limit: number): Promise<number>;
 
-  /** Leases due deliveries of one destination, oldest first, honouring the per-user barrier. */
+  /**
+   * Leases due deliveries of one destination under the per-user barrier: users whose oldest
+   * live delivery has been due longest first, each user's in order, at most `limit`, returned in
+   * ingestion order.
+   */
   claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /** Drops leases held by processes that are gone (the embedded store has one process). */
   releaseLeases(): Promise<number>;

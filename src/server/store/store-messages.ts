@@ -1,0 +1,22 @@
+/**
+ * The messages between WorkerStore (main thread) and store-worker.ts (the writer thread): one
+ * request shape per Store method, discriminated by `method`, so a name that is not a Store
+ * method is a type error on both sides.
+ */
+import type { Store } from './types.js';
+
+/** The Store members that are calls (everything but its fields). */
+export type StoreMethod = {
+  [K in keyof Store]: Store[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof Store];
+
+export type StoreRequest = {
+  [M in StoreMethod]: { id: number; method: M; args: Parameters<Store[M]> };
+}[StoreMethod];
+
+export type StoreResult<M extends StoreMethod> = Awaited<ReturnType<Store[M]>>;
+
+/** `id: 0` is the worker's first message: the store is open and migrated. */
+export type StoreReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { message: string; code?: string } };
