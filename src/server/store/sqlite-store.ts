@@ -10,7 +10,7 @@ import type {
 const NAMES = [
   'claim-message-id', 'append-event', 'create-delivery', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
   'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-orphan-events',
-  'release-delivery', 'release-all-leases',
+  'release-delivery', 'release-all-leases', 'renew-lease',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -86,35 +86,48 @@ export class SqliteStore implements Store {
     return this.stmt['prune-dedupe'].run({ cutoff, limit }).changes;
   }
 
-  async claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(destination: string, now: number, limit: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
     return this.db.transaction(() => {
       const rows = this.stmt['claim-deliveries'].all({ destination, now, limit }) as ClaimedDelivery[];
-      if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs });
+      if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs, token });
       return rows;
     })();
+  }
+
+  async renew(token: string, now: number, leaseMs: number): Promise<number[]> {
+    return this.stmt['renew-lease'].pluck().all({ token, leaseUntil: now + leaseMs }) as number[];
   }
 
   async releaseLeases(): Promise<number> {
     return this.stmt['release-all-leases'].run().changes;
   }
 
-  async settle(_destination: string, outcomes: Outcome[], now: number): Promise<void> {
-    this.db.transaction(() => {
+  async settle(_destination: string, token: string, outcomes: Outcome[], now: number): Promise<number> {
+    return this.db.transaction(() => {
+      let fenced = 0;
       for (const o of outcomes) {
         if (o.state === 'released') {
-          this.stmt['release-delivery'].run({ id: o.id });
+          fenced += 1 - this.stmt['release-delivery'].run({ id: o.id, token }).changes;
           continue;
         }
         const a = o.attempt;
-        const base = { id: o.id, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
-        if (o.state === 'succeeded') this.stmt['mark-succeeded'].run(base.status, base.at, now, o.id);
-        else if (o.state === 'failed') this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt });
-        else this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 });
+        const base = { id: o.id, token, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
+        const changed = o.state === 'succeeded'
+          ? this.stmt['mark-succeeded'].run(base.status, base.at, now, o.id, token).changes
+          : o.state === 'failed'
+            ? this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt }).changes
+            : this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 }).changes;
+        // Fenced out: a newer claim holds the row; what it records stands, this attempt is not logged.
+        if (changed === 0) {
+          fenced++;
+          continue;
+        }
         if (a) {
           const response = a.response === null ? null : a.response.slice(0, RESPONSE_EXCERPT);
           this.stmt['log-attempt'].run(o.id, a.number, a.at, a.status, a.error, response, Math.round(a.durationMs), o.state);
         }
       }
+      return fenced;
     })();
   }
 

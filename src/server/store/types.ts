@@ -123,12 +123,23 @@ export interface Store {
   /** Deletes dedupe entries older than the cutoff, at most `limit`; returns how many. */
   pruneDedupe(cutoff: number, limit: number): Promise<number>;
 
-  /** Leases due deliveries of one destination, oldest first, honouring the per-user barrier. */
-  claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases due deliveries of one destination, oldest first, honouring the per-user barrier, until
+   * `now + leaseMs` under `token` (fresh for each claim): the claim's fencing token.
+   */
+  claim(destination: string, now: number, limit: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
+  /**
+   * Extends the lease of the deliveries that still carry `token` (live, not taken over by a newer
+   * claim) to `now + leaseMs`; returns their ids. A claim sends nothing else.
+   */
+  renew(token: string, now: number, leaseMs: number): Promise<number[]>;
   /** Drops leases held by processes that are gone (the embedded store has one process). */
   releaseLeases(): Promise<number>;
-  /** Records outcomes and their attempts in one transaction. */
-  settle(destination: string, outcomes: Outcome[], now: number): Promise<void>;
+  /**
+   * Records outcomes and their attempts in one transaction, fenced: an outcome for a row that no
+   * longer carries `token` changes nothing and logs nothing. Returns how many were fenced out.
+   */
+  settle(destination: string, token: string, outcomes: Outcome[], now: number): Promise<number>;
   /** Retry now: failed (or aborted, when asked) deliveries become due. Returns how many. */
   retryNow(filter: { destination?: string; ids?: number[]; includeAborted?: boolean }, now: number): Promise<number>;
   abort(ids: number[], reason: string, now: number): Promise<number>;
