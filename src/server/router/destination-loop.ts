@@ -100,7 +100,12 @@ export class DestinationLoop {
           continue;
         }
         lease.start(now, claimed.map((c) => c.id));
-        await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })), lease);
+        try {
+          await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })), lease);
+        } finally {
+          // Whatever happened, the renewal stops: an abandoned claim's lease must run out.
+          await lease.end();
+        }
       } catch (err) {
         this.events.error(this.name, err);
         await this.sleep(1000);

@@ -78,7 +78,7 @@ export class Lease {
     return new Set(ids.filter((id) => this.held.has(id)));
   }
 
-  /** The claim is about to settle: no renewal may land after it. */
+  /** The claim is about to settle, or gives up: no renewal may land after this. Idempotent. */
   async end(): Promise<void> {
     this.ended = true;
     clearTimeout(this.timer);
