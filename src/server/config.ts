@@ -27,10 +27,11 @@ interface DestinationBase {
   retry: RetryConfig;
   maxBatchEvents: number;
   /**
-   * Requests in flight at once (default 1). Safe for ordering: a claimed delivery holds a lease,
-   * and the per-user barrier keeps every later event of that user out of the other requests.
-   * Worth raising for slow destinations with many users; with few users the extra claims find
-   * everybody leased and only cost a scan.
+   * Requests in flight at once (default 1). Safe for ordering: a claimed delivery holds a lease
+   * that is renewed while its requests run (see router/lease.ts), the per-user barrier keeps every
+   * later event of that user out of the other requests, and a settle only lands if the claim still
+   * holds its token. Worth raising for slow destinations with many users; with few users the extra
+   * claims find everybody leased and only cost a scan.
    */
   concurrency: number;
 }
@@ -39,6 +40,7 @@ export interface WebhookDestinationConfig extends DestinationBase {
   type: 'webhook';
   url: string;
   headers: Record<string, string>;
+  /** Bound of one request, body included; at most half of `router.leaseMs` (checked at start). */
   timeoutMs: number;
 }
 
@@ -100,8 +102,17 @@ export interface ServerConfig {
    * the address served to analytics.js in its settings. Without it the request's Host is used.
    */
   publicUrl?: string;
+  router: RouterConfig;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
+}
+
+export interface RouterConfig {
+  /**
+   * How long a claim keeps its deliveries from other runners (default 60 s). It is renewed while
+   * the claim's requests run; it only runs out when its holder stalls or dies. Tests shrink it.
+   */
+  leaseMs: number;
 }
 
 const retrySchema = {
@@ -172,6 +183,12 @@ const schema = {
       },
     },
     publicUrl: { type: 'string', pattern: '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$' },
+    router: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: { leaseMs: { type: 'integer', minimum: 500, maximum: 3600_000, default: 60_000 } },
+    },
     sources: {
       type: 'array',
       minItems: 1,
@@ -286,6 +303,11 @@ export function validateConfig(input: unknown): Readonly<ServerConfig> {
   for (const d of config.destinations) {
     if (names.has(d.name)) throw new ConfigError(`invalid config: destinations: the name "${d.name}" is used twice`);
     names.add(d.name);
+    // A request must end inside the lease that keeps other runners from sending the same events;
+    // half leaves room for the renewal that precedes a request when the lease runs low.
+    if (d.type === 'webhook' && d.timeoutMs * 2 > config.router.leaseMs) {
+      throw new ConfigError(`invalid config: destinations.${d.name}.timeoutMs: ${d.timeoutMs} ms is more than half of router.leaseMs (${config.router.leaseMs} ms); lower the timeout or raise the lease`);
+    }
   }
   const keys = new Map<string, string>();
   for (const s of config.sources) {

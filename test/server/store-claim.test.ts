@@ -64,7 +64,7 @@ describe('the claim', () => {
               const events: NewEvent[] = o.users.map((u) => ({ source: 's', messageId: `m${n++}`, type: 'track', userKey: u, receivedAt: now, body: '{}', destinations: DESTINATIONS }));
               await store.ingest(events, 0);
             } else if (o.op === 'claim') {
-              const claimed = await store.claim(o.destination, now, o.limit, LEASE_MS);
+              const claimed = await store.claim(o.destination, now, o.limit, LEASE_MS, `t${n}`);
               const outcomes: Outcome[] = [];
               claimed.forEach((c, i) => {
                 const attempt = { number: c.attempts + 1, at: now, status: 500, error: 'e', response: null, durationMs: 1 };
@@ -74,7 +74,7 @@ describe('the claim', () => {
                 else if (how === 'aborted') outcomes.push({ id: c.id, state: 'aborted', reason: 'test', attempt });
                 else if (how === 'released') outcomes.push({ id: c.id, state: 'released' });
               });
-              await store.settle(o.destination, outcomes, now);
+              await store.settle(o.destination, `t${n}`, outcomes, now);
             } else if (o.op === 'retry' || o.op === 'abort') {
               const ids = o.pick.map((p) => p + 1);
               if (o.op === 'retry') await store.retryNow({ ids, includeAborted: o.includeAborted }, now);
@@ -85,9 +85,9 @@ describe('the claim', () => {
             expect(db.prepare(LANES).all()).toEqual(db.prepare(LANES_EXPECTED).all());
             for (const destination of DESTINATIONS) {
               const expected = db.prepare(CLAIMABLE).pluck().all({ destination, now });
-              const claimed = await store.claim(destination, now, 1000, LEASE_MS);
+              const claimed = await store.claim(destination, now, 1000, LEASE_MS, 'check');
               expect(claimed.map((c) => c.id)).toEqual(expected);
-              await store.settle(destination, claimed.map((c) => ({ id: c.id, state: 'released' as const })), now);
+              await store.settle(destination, 'check', claimed.map((c) => ({ id: c.id, state: 'released' as const })), now);
             }
           }
         } finally {
@@ -108,7 +108,7 @@ describe('the claim', () => {
         Array.from({ length: k }, (_, i) => ({ source: 's', messageId: `${user}-${at}-${i}`, type: 'track', userKey: user, receivedAt: at, body: '{}', destinations: ['a'] }));
       await store.ingest(events('late', 3, 2000), 0);
       await store.ingest(events('early', 3, 1000), 0);
-      const claimed = await store.claim('a', 5000, 4, LEASE_MS);
+      const claimed = await store.claim('a', 5000, 4, LEASE_MS, 't');
       expect(claimed.map((c) => c.userKey)).toEqual(['late', 'early', 'early', 'early']);
       expect(claimed.map((c) => c.eventSeq)).toEqual([...claimed.map((c) => c.eventSeq)].sort((x, y) => x - y));
     } finally {

@@ -1,2 +1,3 @@
 -- Claimed but not attempted (its user is blocked behind a failing event): back to waiting.
-UPDATE deliveries SET lease_until = 0 WHERE id = @id
+-- Fenced: only the claim that holds the row (its token) releases it.
+UPDATE deliveries SET lease_until = 0 WHERE id = @id AND lease_token = @token

@@ -1,5 +1,5 @@
 -- Retry now, in bulk: every failed delivery (and aborted ones when @includeAborted is 1), of
 -- @destination or of all. An operator's action, not a hot path: it may visit every delivery.
-UPDATE deliveries SET state = 'pending', next_at = @now, lease_until = 0, reason = NULL, updated_at = @now
+UPDATE deliveries SET state = 'pending', next_at = @now, reason = NULL, updated_at = @now
 WHERE (state = 'failed' OR (@includeAborted AND state = 'aborted'))
   AND (@destination IS NULL OR destination = @destination)

@@ -44,9 +44,9 @@ export class FileDestination implements Destination {
       await fh.write(text);
       await fh.sync();
       this.size += bytes;
-      result = { ok: true, status: null, response: null };
+      result = { answer: { kind: 'stored' }, error: null, response: null };
     } catch (err) {
-      result = { ok: false, retryable: true, status: null, error: (err as Error).message, response: null };
+      result = { answer: { kind: 'no-answer' }, error: (err as Error).message, response: null };
     }
     return items.map(() => result);
   }

@@ -26,13 +26,13 @@ export class MemoryDestination implements Destination {
     const { mode, poisonEvent, delayMs } = this.behaviour;
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     return items.map((item): SendResult => {
-      if (mode === 'fail') return { ok: false, retryable: true, status: 503, error: 'HTTP 503', response: '{"error":"the demo switched this sink off"}' };
+      if (mode === 'fail') return { answer: { kind: 'http', status: 503, html: false }, error: null, response: '{"error":"the demo switched this sink off"}' };
       if (poisonEvent && item.event.event === poisonEvent) {
-        return { ok: false, retryable: false, status: 400, error: 'HTTP 400', response: `{"error":"\\"${poisonEvent}\\" is not accepted here"}` };
+        return { answer: { kind: 'http', status: 400, html: false }, error: null, response: `{"error":"\\"${poisonEvent}\\" is not accepted here"}` };
       }
       this.received.push(item.event);
       if (this.received.length > MemoryDestination.KEEP) this.received.splice(0, this.received.length - MemoryDestination.KEEP);
-      return { ok: true, status: 200, response: null };
+      return { answer: { kind: 'http', status: 200, html: false }, error: null, response: null };
     });
   }
 }

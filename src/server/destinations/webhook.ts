@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { classifyStatus, parseRetryAfter } from '../../protocol/retry.js';
+import { parseRetryAfter } from '../../protocol/retry.js';
 import type { WebhookDestinationConfig } from '../config.js';
 import type { DeliveryItem, Destination, SendResult } from './types.js';
 
@@ -8,14 +8,19 @@ const RESPONSE_EXCERPT = 1000;
 /**
  * POSTs `{ "batch": [events] }` as JSON. Idempotency-Key is the messageId for one event, else a
  * hash of the batch's messageIds, so a resent batch carries the same key; every event also
- * carries its own messageId.
+ * carries its own messageId. It reports what came back and leaves the verdict to the router's
+ * answer table. Redirects are not followed: fetch would re-send a POST as a bodiless GET after
+ * a 301/302, and a 2xx to that would count as delivered.
  */
 export class WebhookDestination implements Destination {
   readonly atomic = true;
   readonly name: string;
+  /** The timeout covers the whole exchange, the answer's body included. */
+  readonly maxSendMs: number;
 
   constructor(private readonly config: Readonly<WebhookDestinationConfig>) {
     this.name = config.name;
+    this.maxSendMs = config.timeoutMs;
   }
 
   async send(items: DeliveryItem[]): Promise<SendResult[]> {
@@ -27,26 +32,27 @@ export class WebhookDestination implements Destination {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, 'User-Agent': 'ferry-router', ...this.config.headers },
         body: JSON.stringify({ batch: items.map((i) => i.event) }),
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.config.timeoutMs),
       });
       const text = (await res.text()).slice(0, RESPONSE_EXCERPT);
-      const action = classifyStatus(res.status);
-      if (action === 'success') result = { ok: true, status: res.status, response: text };
-      else {
-        result = {
-          ok: false,
-          // 401/403 (a bad credential) and 5xx/429 are the destination's problem: retry.
-          retryable: action !== 'reject',
-          status: res.status,
-          error: `HTTP ${res.status}`,
-          response: text,
-          retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
-        };
-      }
+      const location = res.headers.get('location');
+      result = {
+        answer: { kind: 'http', status: res.status, html: isHtml(res.headers.get('content-type'), text), retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) },
+        error: res.status >= 300 && res.status < 400 && location ? `redirected to ${location}; redirects are not followed, fix the URL` : null,
+        response: text,
+      };
     } catch (err) {
-      const e = err as Error;
-      result = { ok: false, retryable: true, status: null, error: e.name === 'TimeoutError' ? `timed out after ${this.config.timeoutMs} ms` : `${e.message}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''}`, response: null };
+      const e = err as Error & { cause?: Error };
+      const error = e.name === 'TimeoutError' ? `timed out after ${this.config.timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.message}` : ''}`;
+      result = { answer: { kind: 'no-answer' }, error, response: null };
     }
     return items.map(() => result);
   }
+}
+
+/** An HTML page, by its type or, when a server mislabels it, by how it starts. */
+function isHtml(contentType: string | null, body: string): boolean {
+  if (contentType && /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(contentType)) return true;
+  return /^\s*<(!doctype\s+html|html[\s>])/i.test(body);
 }

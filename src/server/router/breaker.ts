@@ -1,8 +1,10 @@
 /**
- * Tells a dead destination from a bad message. Only retryable failures (5xx, 429, timeouts,
- * refused connections) count against the destination; a 4xx for one event is that event's
- * problem. When most recent requests failed that way, the destination is paused: nothing is
- * attempted but a single probe at growing intervals, and the first success resumes it.
+ * Tells a dead destination from a bad message. Only answers about the endpoint count against
+ * the destination (destination-answer.ts: 401, 403, 404, 5xx, 429, timeouts, refused
+ * connections, HTML error pages, …); a content refusal (400, 413, 422) is that event's problem
+ * and shows the endpoint alive. When most recent requests failed at the endpoint, the destination
+ * is paused: nothing is attempted but a single probe at growing intervals, and the first request
+ * that is not an endpoint failure resumes it.
  */
 export interface BreakerOptions {
   window: number;
@@ -22,7 +24,7 @@ export class Breaker {
 
   constructor(private readonly options: BreakerOptions = DEFAULT_BREAKER) {}
 
-  /** `failed` is a retryable failure of a whole request. */
+  /** `failed`: the request's answer speaks of the endpoint. */
   record(failed: boolean, now: number): void {
     if (this.paused) {
       if (failed) {

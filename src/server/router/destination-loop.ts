@@ -4,9 +4,10 @@ import type { DestinationConfig } from '../config.js';
 import type { DeliveryItem, Destination, SendResult } from '../destinations/types.js';
 import type { ClaimedDelivery, Outcome, Store } from '../store/types.js';
 import { Breaker } from './breaker.js';
+import { answerAction } from './destination-answer.js';
+import { Lease } from './lease.js';
 import type { TransformFn } from './transform.js';
 
-const LEASE_MS = 60_000;
 const IDLE_POLL_MS = 250;
 
 export interface LoopEvents {
@@ -18,11 +19,21 @@ interface Claimed extends ClaimedDelivery {
   event: FerryEvent;
 }
 
+/** A claimed event with what is sent for it (after the transform). */
+type Ready = Claimed & { send: FerryEvent };
+
+/**
+ * The pause before each request that isolates a refused event, so a destination that starts
+ * refusing everything sees a trickle, not a burst. `retry.baseMs`, capped here.
+ */
+const MAX_SPLIT_PAUSE_MS = 1000;
+
 /**
  * One destination's delivery loop, independent of every other (G7). It claims due deliveries
  * oldest first under the store's per-user barrier, sends them in order, and records one
  * outcome per event. Within a claim, once a user's event fails, that user's later events are
- * released unattempted: they are blocked until it succeeds or is aborted (G6).
+ * released unattempted: they are blocked until it succeeds or is aborted (G6). The claim's
+ * lease (lease.ts) keeps every other runner away from its events until it settles.
  */
 export class DestinationLoop {
   readonly breaker = new Breaker();
@@ -35,6 +46,7 @@ export class DestinationLoop {
     private readonly destination: Destination,
     private readonly config: Readonly<DestinationConfig>,
     private readonly transform: TransformFn | undefined,
+    private readonly leaseMs: number,
     private readonly events: LoopEvents,
     private readonly random: () => number = Math.random,
   ) {}
@@ -81,12 +93,19 @@ export class DestinationLoop {
         }
         // A paused destination gets one event: the probe.
         const limit = this.breaker.paused ? 1 : this.config.maxBatchEvents;
-        const claimed = await this.store.claim(this.name, now, limit, LEASE_MS);
+        const lease = new Lease(this.store, this.leaseMs, (err) => this.events.error(this.name, err));
+        const claimed = await this.store.claim(this.name, now, limit, this.leaseMs, lease.token);
         if (claimed.length === 0) {
           await this.sleep(IDLE_POLL_MS);
           continue;
         }
-        await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })));
+        lease.start(now, claimed.map((c) => c.id));
+        try {
+          await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })), lease);
+        } finally {
+          // Whatever happened, the renewal stops: an abandoned claim's lease must run out.
+          await lease.end();
+        }
       } catch (err) {
         this.events.error(this.name, err);
         await this.sleep(1000);
@@ -94,9 +113,9 @@ export class DestinationLoop {
     }
   }
 
-  private async deliver(claimed: Claimed[]): Promise<void> {
+  private async deliver(claimed: Claimed[], lease: Lease): Promise<void> {
     const outcomes: Outcome[] = [];
-    const ready: Array<Claimed & { send: FerryEvent }> = [];
+    const ready: Ready[] = [];
     for (const c of claimed) {
       if (!this.transform) {
         ready.push({ ...c, send: c.event });
@@ -110,20 +129,40 @@ export class DestinationLoop {
         outcomes.push({ id: c.id, state: 'aborted', reason: `transform failed: ${(err as Error).message ?? String(err)}`, attempt: null });
       }
     }
-    const blocked = new Set<string>();
-    await this.sendOrdered(ready, blocked, outcomes);
-    await this.store.settle(this.name, outcomes, Date.now());
+    try {
+      await this.sendOrdered(ready, new Set(), outcomes, lease);
+    } finally {
+      await lease.end();
+    }
+    const fenced = await this.store.settle(this.name, lease.token, outcomes, Date.now());
+    if (fenced > 0) this.events.error(this.name, new Error(`${fenced} outcome(s) not recorded: a newer claim holds those deliveries (this claim's lease ran out)`));
   }
 
   /**
-   * Sends in order. A refused batch of an atomic destination is halved until the refused event
-   * stands alone; the halves go in order, and a user blocked in the first half is not attempted
-   * in the second.
+   * Sends in order. A batch refused for its content (see destination-answer.ts) is halved until
+   * the refused event stands alone: one culprit among n costs ⌈log2 n⌉ refused requests beyond
+   * the first, each after a pause. The halves go in order, and a user blocked in the first half
+   * is not attempted in the second. Each request first has the lease cover it.
    */
-  private async sendOrdered(items: Array<Claimed & { send: FerryEvent }>, blocked: Set<string>, outcomes: Outcome[]): Promise<void> {
-    const pending = items.filter((i) => {
+  private async sendOrdered(items: Ready[], blocked: Set<string>, outcomes: Outcome[], lease: Lease): Promise<void> {
+    const unblocked = items.filter((i) => {
       if (!blocked.has(i.userKey)) return true;
       outcomes.push({ id: i.id, state: 'released' });
+      return false;
+    });
+    if (unblocked.length === 0) return;
+    const held = await lease.cover(unblocked.map((i) => i.id), this.destination.maxSendMs ?? 0);
+    if (held === null) {
+      // The lease could not be made to outlive the request: send nothing more; others may claim.
+      for (const i of unblocked) outcomes.push({ id: i.id, state: 'released' });
+      return;
+    }
+    const pending = unblocked.filter((i) => {
+      if (held.has(i.id) && !blocked.has(i.userKey)) return true;
+      // Not ours any more (taken over, aborted or erased): no outcome. The user's later events in
+      // this claim must not overtake it, so they are released.
+      if (!held.has(i.id)) blocked.add(i.userKey);
+      else outcomes.push({ id: i.id, state: 'released' });
       return false;
     });
     if (pending.length === 0) return;
@@ -132,34 +171,37 @@ export class DestinationLoop {
     try {
       results = await this.destination.send(pending.map((p): DeliveryItem => ({ id: p.id, messageId: p.event.messageId, event: p.send })));
     } catch (err) {
-      const error = (err as Error).message ?? String(err);
-      results = pending.map(() => ({ ok: false, retryable: true, status: null, error, response: null }));
+      results = pending.map(() => ({ answer: { kind: 'no-answer' }, error: (err as Error).message ?? String(err), response: null }));
     }
     const durationMs = Date.now() - started;
-    const allRefused = results.every((r) => !r.ok && !r.retryable);
-    if (this.destination.atomic && pending.length > 1 && allRefused) {
+    const actions = results.map((r) => answerAction(r.answer));
+    if (this.destination.atomic && pending.length > 1 && actions.every((a) => a === 'content')) {
+      this.breaker.record(false, Date.now());
+      await pause(Math.min(this.config.retry.baseMs, MAX_SPLIT_PAUSE_MS));
       const half = Math.ceil(pending.length / 2);
-      await this.sendOrdered(pending.slice(0, half), blocked, outcomes);
-      await this.sendOrdered(pending.slice(half), blocked, outcomes);
+      await this.sendOrdered(pending.slice(0, half), blocked, outcomes, lease);
+      await this.sendOrdered(pending.slice(half), blocked, outcomes, lease);
       return;
     }
     const now = Date.now();
-    const requestFailed = results.some((r) => !r.ok && r.retryable);
-    this.breaker.record(requestFailed, now);
+    this.breaker.record(actions.includes('endpoint'), now);
     let ok = 0;
     let failed = 0;
     let aborted = 0;
     pending.forEach((item, i) => {
       const r = results[i]!;
-      const attempt = { number: item.attempts + 1, at: started, status: r.status, error: r.ok ? null : r.error, response: r.response, durationMs };
-      if (r.ok) {
+      const action = actions[i]!;
+      const status = r.answer.kind === 'http' ? r.answer.status : null;
+      const error = action === 'delivered' ? null : (r.error ?? (status === null ? 'no answer' : `HTTP ${status}`));
+      const attempt = { number: item.attempts + 1, at: started, status, error, response: r.response, durationMs };
+      if (action === 'delivered') {
         ok++;
         outcomes.push({ id: item.id, state: 'succeeded', attempt });
         return;
       }
-      if (!r.retryable) {
+      if (action === 'content') {
         aborted++;
-        outcomes.push({ id: item.id, state: 'aborted', reason: `refused by the destination: ${r.error}`, attempt });
+        outcomes.push({ id: item.id, state: 'aborted', reason: `refused by the destination: ${error}`, attempt });
         return;
       }
       const attempts = item.attempts + 1;
@@ -172,10 +214,15 @@ export class DestinationLoop {
       }
       failed++;
       blocked.add(item.userKey);
-      outcomes.push({ id: item.id, state: 'failed', nextAt: now + retryDelayMs(item.attempts, r.retryAfterMs, this.random, this.config.retry), attempt });
+      const retryAfterMs = r.answer.kind === 'http' ? r.answer.retryAfterMs : undefined;
+      outcomes.push({ id: item.id, state: 'failed', nextAt: now + retryDelayMs(item.attempts, retryAfterMs, this.random, this.config.retry), attempt });
     });
     if (ok) this.events.attempted(this.name, 'succeeded', ok, durationMs);
     if (failed) this.events.attempted(this.name, 'failed', failed, durationMs);
     if (aborted) this.events.attempted(this.name, 'aborted', aborted, durationMs);
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -26,7 +26,7 @@ export class Router {
       const destination = createDestination(d);
       if (destination instanceof MemoryDestination) memories.set(d.name, destination);
       const transform = d.transform ? await loadTransform(d.transform, d.name) : undefined;
-      loops.push(new DestinationLoop(store, destination, d, transform, events));
+      loops.push(new DestinationLoop(store, destination, d, transform, config.router.leaseMs, events));
     }
     return new Router(loops, config, memories);
   }

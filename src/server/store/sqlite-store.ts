@@ -11,7 +11,7 @@ const NAMES = [
   'claim-message-id', 'append-event', 'create-delivery', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
   'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-attempts', 'prune-deliveries',
   'prune-orphan-events', 'release-delivery', 'release-all-leases', 'retry-deliveries-by-id', 'retry-deliveries', 'abort-deliveries',
-  'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user',
+  'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user', 'renew-lease',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -94,7 +94,7 @@ export class SqliteStore implements Store {
    * takes each user's deliveries in order until one is not due or is leased. Its cost follows
    * `limit`, not how many deliveries wait behind a failing one.
    */
-  async claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(destination: string, now: number, limit: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
     return this.db.transaction(() => {
       const rows: ClaimedDelivery[] = [];
       const lanes = this.stmt['claim-lanes'].all({ destination, now, limit }) as Array<{ userKey: string }>;
@@ -107,34 +107,47 @@ export class SqliteStore implements Store {
         if (rows.length >= limit) break;
       }
       rows.sort((a, b) => a.eventSeq - b.eventSeq);
-      if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs });
+      if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs, token });
       return rows;
     })();
+  }
+
+  async renew(token: string, now: number, leaseMs: number): Promise<number[]> {
+    return this.stmt['renew-lease'].pluck().all({ token, leaseUntil: now + leaseMs }) as number[];
   }
 
   async releaseLeases(): Promise<number> {
     return this.stmt['release-all-leases'].run().changes;
   }
 
-  async settle(_destination: string, outcomes: Outcome[], now: number): Promise<void> {
-    this.db.transaction(() => {
+  async settle(_destination: string, token: string, outcomes: Outcome[], now: number): Promise<number> {
+    return this.db.transaction(() => {
+      let fenced = 0;
       // Newest first: a user's lane (migration 005) ignores changes behind its head, so it
       // moves once per settle, when the head settles last, instead of once per delivery.
       for (const o of [...outcomes].sort((a, b) => b.id - a.id)) {
         if (o.state === 'released') {
-          this.stmt['release-delivery'].run({ id: o.id });
+          fenced += 1 - this.stmt['release-delivery'].run({ id: o.id, token }).changes;
           continue;
         }
         const a = o.attempt;
-        const base = { id: o.id, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
-        if (o.state === 'succeeded') this.stmt['mark-succeeded'].run(base.status, base.at, now, o.id);
-        else if (o.state === 'failed') this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt });
-        else this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 });
+        const base = { id: o.id, token, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
+        const changed = o.state === 'succeeded'
+          ? this.stmt['mark-succeeded'].run(base.status, base.at, now, o.id, token).changes
+          : o.state === 'failed'
+            ? this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt }).changes
+            : this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 }).changes;
+        // Fenced out: a newer claim holds the row; what it records stands, this attempt is not logged.
+        if (changed === 0) {
+          fenced++;
+          continue;
+        }
         if (a) {
           const response = a.response === null ? null : a.response.slice(0, RESPONSE_EXCERPT);
           this.stmt['log-attempt'].run(o.id, a.number, a.at, a.status, a.error, response, Math.round(a.durationMs), o.state);
         }
       }
+      return fenced;
     })();
   }
 

@@ -15,6 +15,7 @@ function dispatch(req: StoreRequest): Promise<unknown> {
     case 'pruneDedupe': return store.pruneDedupe(...req.args);
     case 'claim': return store.claim(...req.args);
     case 'releaseLeases': return store.releaseLeases(...req.args);
+    case 'renew': return store.renew(...req.args);
     case 'settle': return store.settle(...req.args);
     case 'retryNow': return store.retryNow(...req.args);
     case 'abort': return store.abort(...req.args);

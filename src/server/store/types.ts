@@ -131,13 +131,22 @@ export interface Store {
   /**
    * Leases due deliveries of one destination under the per-user barrier: users whose oldest
    * live delivery has been due longest first, each user's in order, at most `limit`, returned in
-   * ingestion order.
+   * ingestion order, until `now + leaseMs` under `token` (fresh for each claim): the claim's
+   * fencing token.
    */
-  claim(destination: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  claim(destination: string, now: number, limit: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
+  /**
+   * Extends the lease of the deliveries that still carry `token` (live, not taken over by a newer
+   * claim) to `now + leaseMs`; returns their ids. A claim sends nothing else.
+   */
+  renew(token: string, now: number, leaseMs: number): Promise<number[]>;
   /** Drops leases held by processes that are gone (the embedded store has one process). */
   releaseLeases(): Promise<number>;
-  /** Records outcomes and their attempts in one transaction. */
-  settle(destination: string, outcomes: Outcome[], now: number): Promise<void>;
+  /**
+   * Records outcomes and their attempts in one transaction, fenced: an outcome for a row that no
+   * longer carries `token` changes nothing and logs nothing. Returns how many were fenced out.
+   */
+  settle(destination: string, token: string, outcomes: Outcome[], now: number): Promise<number>;
   /** Retry now: failed (or aborted, when asked) deliveries become due. Returns how many. */
   retryNow(filter: { destination?: string; ids?: number[]; includeAborted?: boolean }, now: number): Promise<number>;
   abort(ids: number[], reason: string, now: number): Promise<number>;

@@ -88,6 +88,7 @@ export class WorkerStore implements Store {
   pruneDedupe(...a: Parameters<Store['pruneDedupe']>) { return this.call('pruneDedupe', ...a); }
   claim(...a: Parameters<Store['claim']>) { return this.call('claim', ...a); }
   releaseLeases(...a: Parameters<Store['releaseLeases']>) { return this.call('releaseLeases', ...a); }
+  renew(...a: Parameters<Store['renew']>) { return this.call('renew', ...a); }
   settle(...a: Parameters<Store['settle']>) { return this.call('settle', ...a); }
   retryNow(...a: Parameters<Store['retryNow']>) { return this.call('retryNow', ...a); }
   abort(...a: Parameters<Store['abort']>) { return this.call('abort', ...a); }
