@@ -3,6 +3,7 @@ import type { DeliveryState, Store } from '../store/types.js';
 import type { Router } from '../router/router.js';
 import type { ServerConfig } from '../config.js';
 import { httpError } from '../errors.js';
+import { eraseUser, resumeErasures } from './erasure.js';
 
 const STATES: DeliveryState[] = ['pending', 'failed', 'succeeded', 'aborted'];
 
@@ -113,9 +114,18 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
       return { ok: true, userKey, wasSuppressed: await store.unsuppress(userKey) };
     });
 
+    // An erasure the last run could not finish (its archives) is finished before serving.
+    try {
+      const resumed = await resumeErasures(store, config);
+      if (resumed > 0) admin.log.warn({ resumed }, 'finished pending erasures');
+    } catch (err) {
+      admin.log.error({ err }, 'pending erasures could not be finished; the next erasure retries');
+    }
+
     /**
-     * GDPR/CCPA erasure: every event, delivery and attempt of the user, with a receipt;
-     * `?suppress=true` also refuses their future events.
+     * GDPR/CCPA erasure (G11): the user's whole identity graph — events, deliveries, attempts,
+     * links, file archives — with a receipt and an audit row; `?suppress=true` also refuses
+     * their future events.
      */
     admin.delete('/users/:userKey', async (req) => {
       const { userKey } = req.params as { userKey: string };
@@ -124,10 +134,18 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
         await store.suppress(userKey, 'erased', Date.now());
         suppressed.add(userKey);
       }
-      const removed = await store.deleteUser(userKey);
-      const receipt = { ok: true, userKey, deletedAt: new Date().toISOString(), suppressed: suppress, ...removed };
+      const at = Date.now();
+      // The guard admitted the caller by the token when one is configured, else as loopback.
+      const removed = await eraseUser(store, config, { userKey, suppress, at, by: config.adminToken ? 'token' : 'loopback', address: req.ip ?? null });
+      const receipt = { ok: true, userKey, deletedAt: new Date(at).toISOString(), suppressed: suppress, ...removed };
       req.log.warn({ receipt }, 'user deleted');
       return receipt;
+    });
+
+    /** The audit log of erasures, newest first: who, when, what was asked, counts per kind. */
+    admin.get('/erasures', async (req) => {
+      const q = req.query as Record<string, string>;
+      return { erasures: await store.erasures({ beforeId: int(q.beforeId, 'beforeId'), limit: Math.min(int(q.limit, 'limit') ?? 100, 1000) }) };
     });
   }, { prefix: '/admin' });
 }
