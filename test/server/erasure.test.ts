@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -200,28 +200,69 @@ describe('erasing a user (G11)', () => {
 
   it('rewrites the file destination’s archives without the user, keeps everybody else’s lines in order, and keeps appending', async () => {
     const archive = tempDir('ferry-archive-');
-    dirs.push(archive);
-    // Small files: the user's lines are spread over several rotated archives.
-    const f = await start({ destinations: [{ name: 'archive', type: 'file', path: archive, maxBytes: 1024 }] });
+    const single = tempDir('ferry-single-');
+    dirs.push(archive, single);
+    // Small files: the user's lines are spread over several rotated archives. Beside it, one
+    // file that stays open for appending across the erasure.
+    const f = await start({ destinations: [
+      { name: 'archive', type: 'file', path: archive, maxBytes: 1024 },
+      { name: 'single', type: 'file', path: single },
+    ] });
     const visit = visitThenIdentify('anon-f', 'user-f');
     const others = Array.from({ length: 12 }, (_, i) => ({ type: 'track', event: `Other ${i}`, userId: `other-${i % 3}`, messageId: mid('o') }));
     await send(f, [...others.slice(0, 4), ...visit.anonymous]);
     await send(f, [...others.slice(4, 8), ...visit.identified]);
     await send(f, others.slice(8));
-    await waitFor(() => archiveLines(archive).length === 16, 15_000, 'the archive');
+    await waitFor(() => archiveLines(archive).length === 16 && archiveLines(single).length === 16, 15_000, 'the archives');
     expect(readdirSync(archive).filter((x) => x.endsWith('.ndjson')).length).toBeGreaterThan(1);
+    expect(readdirSync(single)).toHaveLength(1);
 
     const receipt = await erase(f, 'user-f');
-    expect(receipt).toMatchObject({ events: 4, deliveries: 4, archiveLines: 4 });
-    expect(archiveLines(archive).map((e) => e.event)).toEqual(others.map((o) => o.event));
-    const raw = readdirSync(archive).map((x) => readFileSync(join(archive, x), 'utf8')).join('');
-    for (const trace of ['anon-f', 'user-f', EMAIL]) expect(raw).not.toContain(trace);
-    expect(readdirSync(archive).filter((x) => !x.endsWith('.ndjson'))).toEqual([]);
+    expect(receipt).toMatchObject({ events: 4, deliveries: 8, archiveLines: 8 });
+    for (const dir of [archive, single]) {
+      expect(archiveLines(dir).map((e) => e.event)).toEqual(others.map((o) => o.event));
+      const raw = readdirSync(dir).map((x) => readFileSync(join(dir, x), 'utf8')).join('');
+      for (const trace of ['anon-f', 'user-f', EMAIL]) expect(raw).not.toContain(trace);
+      expect(readdirSync(dir).filter((x) => !x.endsWith('.ndjson'))).toEqual([]);
+    }
 
-    // The destination goes on appending to the rewritten files, not to a replaced inode.
+    // The destinations go on appending to the rewritten files, not to a replaced inode.
     await send(f, [{ type: 'track', event: 'After', userId: 'other-0', messageId: mid('after') }]);
-    await waitFor(() => archiveLines(archive).some((e) => e.event === 'After'), 15_000, 'the later event in the archive');
-    expect(archiveLines(archive).map((e) => e.event)).toEqual([...others.map((o) => o.event), 'After']);
+    for (const dir of [archive, single]) {
+      await waitFor(() => archiveLines(dir).some((e) => e.event === 'After'), 15_000, `the later event in ${dir}`);
+      expect(archiveLines(dir).map((e) => e.event)).toEqual([...others.map((o) => o.event), 'After']);
+    }
+  });
+
+  it('finishes an erasure whose archive rewrite failed at the next start, and audits it as pending until then', async () => {
+    const archive = tempDir('ferry-archive-');
+    dirs.push(archive);
+    const config = { sources: [{ name: 'web', writeKeys: [KEY] }], destinations: [{ name: 'archive', type: 'file', path: archive }] };
+    const f = await startFerry({ dataDir: tempDir(), config });
+    running.push(f);
+    const visit = visitThenIdentify('anon-p', 'user-p');
+    await send(f, [...visit.anonymous, ...visit.identified, { type: 'track', event: 'Other', userId: 'other', messageId: mid('o') }]);
+    await waitFor(() => archiveLines(archive).length === 5, 15_000, 'the archive');
+    // A directory where the erasure clears stale temp files: the archive step fails.
+    const blocker = join(archive, 'blocker.erasing');
+    mkdirSync(join(blocker, 'inside'), { recursive: true });
+
+    const res = await fetch(`${f.url}/admin/users/user-p`, { method: 'DELETE' });
+    expect(res.status).toBe(500);
+    expect(rowCount(f, 'events')).toBe(1);
+    const pending = (await (await fetch(`${f.url}/admin/erasures`)).json()) as { erasures: Array<Record<string, unknown>> };
+    expect(pending.erasures).toEqual([expect.objectContaining({ userKey: 'user-p', events: 4, archiveLines: null, completedAt: null })]);
+    expect(archiveLines(archive).map((e) => e.event)).toContain('Newsletter Signup');
+
+    rmSync(blocker, { recursive: true });
+    await f.kill('SIGTERM');
+    const again = await startFerry({ dataDir: f.dataDir, config });
+    running.push(again);
+    expect(archiveLines(archive).map((e) => e.event)).toEqual(['Other']);
+    const done = (await (await fetch(`${again.url}/admin/erasures`)).json()) as { erasures: Array<Record<string, unknown>> };
+    expect(done.erasures).toEqual([expect.objectContaining({ userKey: 'user-p', archiveLines: 4 })]);
+    expect(Date.parse(done.erasures[0]!.completedAt as string)).not.toBeNaN();
+    expect(everyStoredRow(again)).not.toMatch(/anon-p|user-p/);
   });
 
   it('a webhook delivery in flight during the erasure leaves no attempt or delivery behind', async () => {
