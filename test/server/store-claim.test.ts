@@ -61,7 +61,7 @@ describe('the claim', () => {
           let now = 1_000_000;
           for (const o of ops) {
             if (o.op === 'ingest') {
-              const events: NewEvent[] = o.users.map((u) => ({ source: 's', messageId: `m${n++}`, type: 'track', userKey: u, receivedAt: now, body: '{}', destinations: DESTINATIONS }));
+              const events: NewEvent[] = o.users.map((u) => ({ source: 's', messageId: `m${n++}`, type: 'track', userKey: u, receivedAt: now, body: '{}', destinations: DESTINATIONS, links: [] }));
               await store.ingest(events, 0);
             } else if (o.op === 'claim') {
               const claimed = await store.claim(o.destination, now, o.limit, LEASE_MS, `t${n}`);
@@ -105,7 +105,7 @@ describe('the claim', () => {
     const store = new SqliteStore(dir);
     try {
       const events = (user: string, k: number, at: number): NewEvent[] =>
-        Array.from({ length: k }, (_, i) => ({ source: 's', messageId: `${user}-${at}-${i}`, type: 'track', userKey: user, receivedAt: at, body: '{}', destinations: ['a'] }));
+        Array.from({ length: k }, (_, i) => ({ source: 's', messageId: `${user}-${at}-${i}`, type: 'track', userKey: user, receivedAt: at, body: '{}', destinations: ['a'], links: [] }));
       await store.ingest(events('late', 3, 2000), 0);
       await store.ingest(events('early', 3, 1000), 0);
       const claimed = await store.claim('a', 5000, 4, LEASE_MS, 't');

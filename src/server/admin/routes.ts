@@ -3,6 +3,7 @@ import type { DeliveryState, Store } from '../store/types.js';
 import type { Router } from '../router/router.js';
 import type { ServerConfig } from '../config.js';
 import { httpError } from '../errors.js';
+import { eraseUser, resumeErasures } from './erasure.js';
 
 const STATES: DeliveryState[] = ['pending', 'failed', 'succeeded', 'aborted'];
 
@@ -20,6 +21,7 @@ const deliveriesQuery = {
   type: 'object',
   properties: { destination: text, state: { enum: STATES }, user: text, messageId: text, limit: count },
 } as const;
+const erasuresQuery = { type: 'object', properties: { beforeId: count, limit: count } } as const;
 const userParams = { type: 'object', required: ['userKey'], properties: { userKey: text } } as const;
 const reasonBody = { type: 'object', properties: { reason: { type: 'string' } } } as const;
 const retryBody = { type: 'object', properties: { destination: text, ids: { type: 'array', items: { type: 'integer' } }, includeAborted: { type: 'boolean' } } } as const;
@@ -43,7 +45,7 @@ export async function eventStory(store: Store, messageId: string) {
  * call it (src/server/http/operator-guard.ts).
  */
 export function registerAdmin(app: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig>; suppressed: Set<string> }): void {
-  const { store, router, suppressed } = deps;
+  const { store, router, config, suppressed } = deps;
 
   void app.register(async (admin) => {
     admin.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery } }, async (req) => {
@@ -99,9 +101,18 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
       return { ok: true, userKey, wasSuppressed: await store.unsuppress(userKey) };
     });
 
+    // An erasure the last run could not finish (its archives) is finished before serving.
+    try {
+      const resumed = await resumeErasures(store, config);
+      if (resumed > 0) admin.log.warn({ resumed }, 'finished pending erasures');
+    } catch (err) {
+      admin.log.error({ err }, 'pending erasures could not be finished; the next erasure retries');
+    }
+
     /**
-     * GDPR/CCPA erasure: every event, delivery and attempt of the user, with a receipt;
-     * `?suppress=true` also refuses their future events.
+     * GDPR/CCPA erasure (G11): the user's whole identity graph — events, deliveries, attempts,
+     * links, file archives — with a receipt and an audit row; `?suppress=true` also refuses
+     * their future events.
      */
     admin.delete('/users/:userKey', { schema: { params: userParams, querystring: { type: 'object', properties: { suppress: { type: 'boolean' } } } } }, async (req) => {
       const { userKey } = req.params as { userKey: string };
@@ -110,10 +121,18 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
         await store.suppress(userKey, 'erased', Date.now());
         suppressed.add(userKey);
       }
-      const removed = await store.deleteUser(userKey);
-      const receipt = { ok: true, userKey, deletedAt: new Date().toISOString(), suppressed: suppress, ...removed };
+      const at = Date.now();
+      // The guard admitted the caller by the token when one is configured, else as loopback.
+      const removed = await eraseUser(store, config, { userKey, suppress, at, by: config.admin.token ? 'token' : 'loopback', address: req.ip ?? null });
+      const receipt = { ok: true, userKey, deletedAt: new Date(at).toISOString(), suppressed: suppress, ...removed };
       req.log.warn({ receipt }, 'user deleted');
       return receipt;
+    });
+
+    /** The audit log of erasures, newest first: who, when, what was asked, counts per kind. */
+    admin.get<{ Querystring: { beforeId?: number; limit?: number } }>('/erasures', { schema: { querystring: erasuresQuery } }, async (req) => {
+      const q = req.query;
+      return { erasures: await store.erasures({ beforeId: q.beforeId, limit: Math.min(q.limit ?? 100, 1000) }) };
     });
   }, { prefix: '/admin' });
 }

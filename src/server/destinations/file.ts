@@ -1,7 +1,194 @@
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { FileDestinationConfig } from '../config.js';
 import type { DeliveryItem, Destination, SendResult } from './types.js';
+
+const ARCHIVE_FILE = /^events-\d{4}-\d{2}-\d{2}(\.\d+)?\.ndjson$/;
+const TEMP_SUFFIX = '.erasing';
+/**
+ * How long the messageIds of an erasure are refused by the archive: longer than any claim read
+ * before the erasure can take to reach `send` (a claim is written right after its transform).
+ */
+const ERASED_FOR_MS = 3600_000;
+
+/** What an erasure removes from the archives: lines naming one of the ids, or with one of the messageIds. */
+export interface ArchiveErasure {
+  ids: readonly string[];
+  messageIds: readonly string[];
+}
+
+/**
+ * One archive directory, shared by every destination that writes there and by erasure: writes
+ * and rewrites take turns (one at a time), so an erasure never races an append.
+ */
+class Archive {
+  private turn: Promise<unknown> = Promise.resolve();
+  private handle: FileHandle | undefined;
+  private current = '';
+  private size = 0;
+  /** messageId -> until when a late write of it is dropped (it was erased while in flight). */
+  private readonly erased = new Map<string, number>();
+
+  constructor(readonly path: string) {}
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn, fn);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async target(incoming: number, maxBytes: number): Promise<FileHandle> {
+    const day = new Date().toISOString().slice(0, 10);
+    if (this.handle && this.current.includes(day) && this.size + incoming <= maxBytes) return this.handle;
+    await this.closeHandle();
+    await mkdir(this.path, { recursive: true });
+    // Append to the day's newest file, never to an older one an erasure shrank: the files
+    // stay in delivery order.
+    const file = (n: number) => join(this.path, `events-${day}${n ? `.${n}` : ''}.ndjson`);
+    const sizeOf = (n: number) => stat(file(n)).then((s) => s.size, () => -1);
+    let n = 0;
+    while ((await sizeOf(n + 1)) >= 0) n++;
+    let size = Math.max(await sizeOf(n), 0);
+    if (size > 0 && size + incoming > maxBytes) (n++, (size = 0));
+    this.handle = await open(file(n), 'a');
+    this.current = file(n);
+    this.size = size;
+    return this.handle;
+  }
+
+  private async closeHandle(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    await h?.close();
+  }
+
+  /** Appends and fsyncs the items, less those erased while they were in flight. */
+  append(items: DeliveryItem[], maxBytes: number): Promise<void> {
+    return this.exclusive(async () => {
+      const now = Date.now();
+      const kept = items.filter((i) => !((this.erased.get(i.messageId) ?? 0) > now));
+      if (kept.length === 0) return;
+      const text = kept.map((i) => JSON.stringify(i.event)).join('\n') + '\n';
+      const bytes = Buffer.byteLength(text);
+      const fh = await this.target(bytes, maxBytes);
+      await fh.write(text);
+      await fh.sync();
+      this.size += bytes;
+    });
+  }
+
+  /**
+   * Rewrites every archive file that holds a line of the erasure: the kept lines go to a temp
+   * file beside it, which is fsynced and renamed over the original (a crash leaves the old file
+   * or the new one, never half of one; a stale temp is removed by the next erasure). Returns how
+   * many lines went.
+   */
+  erase(what: ArchiveErasure): Promise<number> {
+    return this.exclusive(async () => {
+      const until = Date.now() + ERASED_FOR_MS;
+      for (const [id, t] of this.erased) if (t <= Date.now()) this.erased.delete(id);
+      for (const id of what.messageIds) this.erased.set(id, until);
+      // The open handle would keep appending to the replaced inode.
+      await this.closeHandle();
+      const names = await readdir(this.path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [] as string[];
+        throw err;
+      });
+      for (const stale of names.filter((n) => n.endsWith(TEMP_SUFFIX))) await unlink(join(this.path, stale));
+      const ids = new Set(what.ids);
+      const messageIds = new Set(what.messageIds);
+      const drop = (line: string) => belongsTo(line, ids, messageIds);
+      let removed = 0;
+      for (const name of names.filter((n) => ARCHIVE_FILE.test(n)).sort()) {
+        const file = join(this.path, name);
+        if ((await countLines(file, drop)) === 0) continue;
+        removed += await rewrite(file, drop);
+      }
+      if (removed > 0) await fsyncDir(this.path);
+      return removed;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.exclusive(() => this.closeHandle());
+  }
+}
+
+/** Whether an archived line belongs to the erasure. A torn line (a crash mid-write) is searched as text. */
+function belongsTo(line: string, ids: ReadonlySet<string>, messageIds: ReadonlySet<string>): boolean {
+  let e: Record<string, unknown>;
+  try {
+    e = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    for (const id of ids) if (line.includes(JSON.stringify(id).slice(0, -1))) return true;
+    return false;
+  }
+  if (typeof e !== 'object' || e === null) return false;
+  return messageIds.has(String(e.messageId)) || [e.userId, e.anonymousId, e.previousId].some((v) => v !== undefined && v !== null && ids.has(String(v)));
+}
+
+async function* lines(file: string): AsyncGenerator<string> {
+  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of rl) if (line !== '') yield line;
+}
+
+async function countLines(file: string, match: (line: string) => boolean): Promise<number> {
+  let n = 0;
+  for await (const line of lines(file)) if (match(line)) n++;
+  return n;
+}
+
+async function rewrite(file: string, drop: (line: string) => boolean): Promise<number> {
+  const temp = `${file}${TEMP_SUFFIX}`;
+  const out = await open(temp, 'w');
+  let removed = 0;
+  try {
+    let chunk = '';
+    for await (const line of lines(file)) {
+      if (drop(line)) {
+        removed++;
+        continue;
+      }
+      chunk += `${line}\n`;
+      if (chunk.length >= 1 << 16) {
+        await out.write(chunk);
+        chunk = '';
+      }
+    }
+    await out.write(chunk);
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+  await rename(temp, file);
+  return removed;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** One Archive per directory in this process, whoever asks for it. */
+const archives = new Map<string, Archive>();
+
+function archiveAt(path: string): Archive {
+  const key = resolve(path);
+  let a = archives.get(key);
+  if (!a) archives.set(key, (a = new Archive(key)));
+  return a;
+}
+
+/** Removes an erasure's lines from a file destination's archives; returns how many went. */
+export function eraseFromArchive(config: Readonly<FileDestinationConfig>, what: ArchiveErasure): Promise<number> {
+  return archiveAt(config.path).erase(what);
+}
 
 /**
  * Appends NDJSON to `<path>/events-YYYY-MM-DD.ndjson`, rotating to `.1`, `.2`, … when a file
@@ -10,40 +197,17 @@ import type { DeliveryItem, Destination, SendResult } from './types.js';
 export class FileDestination implements Destination {
   readonly atomic = true;
   readonly name: string;
-  private handle: FileHandle | undefined;
-  private current = '';
-  private size = 0;
+  private readonly archive: Archive;
 
   constructor(private readonly config: Readonly<FileDestinationConfig>) {
     this.name = config.name;
-  }
-
-  private async target(incoming: number): Promise<FileHandle> {
-    const day = new Date().toISOString().slice(0, 10);
-    if (this.handle && this.current.includes(day) && this.size + incoming <= this.config.maxBytes) return this.handle;
-    await this.handle?.close();
-    await mkdir(this.config.path, { recursive: true });
-    for (let n = 0; ; n++) {
-      const file = join(this.config.path, `events-${day}${n ? `.${n}` : ''}.ndjson`);
-      const size = await stat(file).then((s) => s.size, () => 0);
-      if (size === 0 || size + incoming <= this.config.maxBytes) {
-        this.handle = await open(file, 'a');
-        this.current = file;
-        this.size = size;
-        return this.handle;
-      }
-    }
+    this.archive = archiveAt(config.path);
   }
 
   async send(items: DeliveryItem[]): Promise<SendResult[]> {
-    const text = items.map((i) => JSON.stringify(i.event)).join('\n') + '\n';
-    const bytes = Buffer.byteLength(text);
     let result: SendResult;
     try {
-      const fh = await this.target(bytes);
-      await fh.write(text);
-      await fh.sync();
-      this.size += bytes;
+      await this.archive.append(items, this.config.maxBytes);
       result = { answer: { kind: 'stored' }, error: null, response: null };
     } catch (err) {
       result = { answer: { kind: 'no-answer' }, error: (err as Error).message, response: null };
@@ -52,7 +216,6 @@ export class FileDestination implements Destination {
   }
 
   async close(): Promise<void> {
-    await this.handle?.close();
-    this.handle = undefined;
+    await this.archive.close();
   }
 }

@@ -1,6 +1,7 @@
 import type { FerryEvent } from '../../protocol/events.js';
 import { httpError } from '../errors.js';
 import type { RouteFn } from '../router/routes.js';
+import { identityLinks } from './identity-links.js';
 import type { NewEvent, Store } from '../store/types.js';
 
 export interface IngestItem {
@@ -58,6 +59,7 @@ export class Ingester {
       receivedAt,
       body: it.body,
       destinations: this.routes(source, it.event),
+      links: identityLinks(it.event),
     }));
     this.pendingEvents += events.length;
     return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ import { migrations, statements } from './sql-files.js';
 import type {
   ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, EventQuery, EventRow, NewEvent, Outcome, Store,
 } from './types.js';
+import type { ErasureDone, ErasureRecord, ErasureRequest, PendingErasure } from './types.js';
 
 const NAMES = [
   'claim-message-id', 'append-event', 'create-delivery', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
@@ -14,6 +15,14 @@ const NAMES = [
   'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user', 'renew-lease',
 ] as const;
 type Name = (typeof NAMES)[number];
+
+/** The identity graph and erasure (G11): recorded at ingestion, walked and deleted on request. */
+const ERASURE_NAMES = [
+  'link-identity', 'erase-identity-graph', 'erase-message-ids', 'erase-attempts', 'erase-deliveries', 'erase-events',
+  'erase-identity-links', 'audit-erasure', 'audit-erasure-pending', 'complete-erasure', 'forget-erasure-pending',
+  'list-erasures', 'list-pending-erasures',
+] as const;
+type ErasureName = (typeof ERASURE_NAMES)[number];
 
 const RESPONSE_EXCERPT = 1000;
 
@@ -29,6 +38,7 @@ export class SqliteStore implements Store {
   readonly failed = new Promise<Error>(() => {});
   private readonly db: Database.Database;
   private readonly stmt: Record<Name, Database.Statement>;
+  private readonly erasure: Record<ErasureName, Database.Statement>;
   private checkpointer: Worker | undefined;
   /** Statements built from code (admin queries), compiled once each. */
   private readonly compiled = new Map<string, Database.Statement>();
@@ -52,6 +62,8 @@ export class SqliteStore implements Store {
     this.migrate();
     const sql = statements('sqlite', NAMES);
     this.stmt = Object.fromEntries(NAMES.map((n) => [n, this.db.prepare(sql[n])])) as Record<Name, Database.Statement>;
+    const erasureSql = statements('sqlite', ERASURE_NAMES);
+    this.erasure = Object.fromEntries(ERASURE_NAMES.map((n) => [n, this.db.prepare(erasureSql[n])])) as Record<ErasureName, Database.Statement>;
   }
 
   private sql(text: string): Database.Statement {
@@ -74,14 +86,22 @@ export class SqliteStore implements Store {
 
   async ingest(events: NewEvent[], dedupeCutoff: number): Promise<Array<number | null>> {
     const now = Date.now();
-    const run = this.db.transaction((list: NewEvent[]) =>
-      list.map((e) => {
+    const run = this.db.transaction((list: NewEvent[]) => {
+      // Most events of an identified visitor repeat the same link: write each pair once per commit.
+      const linked = new Set<string>();
+      return list.map((e) => {
         if (this.stmt['claim-message-id'].run(e.source, e.messageId, now, dedupeCutoff).changes === 0) return null;
         const seq = Number(this.stmt['append-event'].run(e.source, e.messageId, e.type, e.userKey, e.receivedAt, e.body).lastInsertRowid);
         for (const destination of e.destinations) this.stmt['create-delivery'].run(seq, destination, e.userKey, e.receivedAt, e.receivedAt);
+        for (const l of e.links) {
+          const pair = `${l.userId}\u0000${l.otherId}`;
+          if (linked.has(pair)) continue;
+          linked.add(pair);
+          this.erasure['link-identity'].run(l.userId, l.otherId, l.kind, e.receivedAt);
+        }
         return seq;
-      }),
-    );
+      });
+    });
     return run(events);
   }
 
@@ -137,7 +157,8 @@ export class SqliteStore implements Store {
           : o.state === 'failed'
             ? this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt }).changes
             : this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 }).changes;
-        // Fenced out: a newer claim holds the row; what it records stands, this attempt is not logged.
+        // Fenced out: a newer claim holds the row (what it records stands), or the delivery was erased
+        // while in flight (G11: gone, its attempt too). Either way this attempt is not logged.
         if (changed === 0) {
           fenced++;
           continue;
@@ -245,17 +266,58 @@ export class SqliteStore implements Store {
     return this.sql('SELECT user_key FROM suppressed_users').pluck().all() as string[];
   }
 
-  async deleteUser(userKey: string): Promise<{ events: number; deliveries: number }> {
-    return this.db.transaction(() => {
-      // The user's events are those ordered under the key, and those that name it as userId or
-      // anonymousId (the anonymous history before identify(), and aliases).
-      const seqs = JSON.stringify(this.sql(`SELECT seq FROM events WHERE user_key = @k OR json_extract(body, '$.userId') = @k
-        OR json_extract(body, '$.anonymousId') = @k OR json_extract(body, '$.previousId') = @k`).pluck().all({ k: userKey }));
-      this.sql('DELETE FROM delivery_log WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?)))').run(seqs);
-      const deliveries = this.sql('DELETE FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?))').run(seqs).changes;
-      const events = this.sql('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))').run(seqs).changes;
-      return { events, deliveries };
-    })();
+  async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
+    return this.securely(() => {
+      const e = this.erasure;
+      const ids = e['erase-identity-graph'].pluck().all({ key: r.userKey }) as string[];
+      const idList = JSON.stringify(ids);
+      const messageIds = e['erase-message-ids'].pluck().all({ ids: idList }) as string[];
+      const counts = {
+        identities: ids.length,
+        attempts: e['erase-attempts'].run({ ids: idList }).changes,
+        deliveries: e['erase-deliveries'].run({ ids: idList }).changes,
+        events: e['erase-events'].run({ ids: idList }).changes,
+        links: e['erase-identity-links'].run({ ids: idList }).changes,
+      };
+      const id = Number(e['audit-erasure'].run({ ...r, suppress: r.suppress ? 1 : 0, ...counts }).lastInsertRowid);
+      e['audit-erasure-pending'].run({ erasureId: id, ids: idList, messageIds: JSON.stringify(messageIds) });
+      return { id, ids, messageIds, counts };
+    });
+  }
+
+  async completeErasure(id: number, archiveLines: number, now: number): Promise<void> {
+    this.securely(() => {
+      this.erasure['complete-erasure'].run({ id, archiveLines, now });
+      this.erasure['forget-erasure-pending'].run({ id });
+    });
+    // The erased rows' old page images are still in WAL frames: copy the zeroed pages back and
+    // empty the WAL. Busy (a reader holds an old snapshot) leaves them to the next erasure.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async pendingErasures(): Promise<PendingErasure[]> {
+    const rows = this.erasure['list-pending-erasures'].all() as Array<{ id: number; ids: string; messageIds: string }>;
+    return rows.map((p) => ({ id: p.id, ids: JSON.parse(p.ids) as string[], messageIds: JSON.parse(p.messageIds) as string[] }));
+  }
+
+  async erasures(q: { beforeId?: number; limit?: number }): Promise<ErasureRecord[]> {
+    const rows = this.erasure['list-erasures'].all({ beforeId: q.beforeId ?? Number.MAX_SAFE_INTEGER, limit: q.limit ?? 100 }) as Array<
+      Omit<ErasureRecord, 'at' | 'suppress' | 'completedAt'> & { at: number; suppress: number; completedAt: number | null }
+    >;
+    return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString(), suppress: r.suppress === 1, completedAt: r.completedAt === null ? null : new Date(r.completedAt).toISOString() }));
+  }
+
+  /**
+   * One transaction with secure_delete on: deleted rows are overwritten with zeros in the pages
+   * and free pages, so erased data does not linger in the file's free space.
+   */
+  private securely<T>(fn: () => T): T {
+    this.db.pragma('secure_delete = ON');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
   }
 
   async close(): Promise<void> {

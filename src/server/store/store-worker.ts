@@ -28,7 +28,10 @@ function dispatch(req: StoreRequest): Promise<unknown> {
     case 'suppress': return store.suppress(...req.args);
     case 'unsuppress': return store.unsuppress(...req.args);
     case 'suppressed': return store.suppressed(...req.args);
-    case 'deleteUser': return store.deleteUser(...req.args);
+    case 'eraseUser': return store.eraseUser(...req.args);
+    case 'completeErasure': return store.completeErasure(...req.args);
+    case 'pendingErasures': return store.pendingErasures(...req.args);
+    case 'erasures': return store.erasures(...req.args);
     case 'close': return store.close(...req.args);
     default: {
       // Only a main thread from another build can get here: answer, do not crash.

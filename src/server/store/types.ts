@@ -14,6 +14,15 @@ export interface NewEvent {
   body: string;
   /** Destinations this event must reach; a delivery row is created for each, in the same transaction. */
   destinations: string[];
+  /** Identity links the event makes (see IdentityLink), recorded in the same transaction. */
+  links: IdentityLink[];
+}
+
+/** A userId's other id: the anonymousId it was seen with, or the previousId an alias merged into it. */
+export interface IdentityLink {
+  userId: string;
+  otherId: string;
+  kind: 'anonymousId' | 'previousId';
 }
 
 export type DeliveryState = 'pending' | 'failed' | 'succeeded' | 'aborted';
@@ -162,7 +171,60 @@ export interface Store {
   suppress(userKey: string, reason: string | null, now: number): Promise<void>;
   unsuppress(userKey: string): Promise<boolean>;
   suppressed(): Promise<string[]>;
-  /** GDPR/CCPA: deletes every event, delivery and log of a user; returns counts. */
-  deleteUser(userKey: string): Promise<{ events: number; deliveries: number }>;
+  /**
+   * GDPR/CCPA erasure, one transaction: every event, delivery, attempt and identity link of the
+   * user's identity graph, and the audit row. Returns what the file archives still need (the
+   * erasure stays pending until completeErasure).
+   */
+  eraseUser(request: ErasureRequest): Promise<ErasureDone>;
+  /** The archives are rewritten too: the audit row is completed and the pending ids are dropped. */
+  completeErasure(id: number, archiveLines: number, now: number): Promise<void>;
+  /** Erasures whose archives were not rewritten (a crash or a failed write), oldest first. */
+  pendingErasures(): Promise<PendingErasure[]>;
+  /** The audit log, newest first. */
+  erasures(query: { beforeId?: number; limit?: number }): Promise<ErasureRecord[]>;
   close(): Promise<void>;
+}
+
+/** What an operator asked for, and who asked. */
+export interface ErasureRequest {
+  userKey: string;
+  suppress: boolean;
+  at: number;
+  /** How the operator was admitted: a Bearer adminToken, or a loopback client without one. */
+  by: 'token' | 'loopback';
+  address: string | null;
+}
+
+export interface ErasureCounts {
+  /** Ids in the identity graph (the asked one included). */
+  identities: number;
+  events: number;
+  deliveries: number;
+  attempts: number;
+  links: number;
+}
+
+/** What the file archives still have to lose: the graph's ids and the erased messageIds. */
+export interface PendingErasure {
+  id: number;
+  ids: string[];
+  messageIds: string[];
+}
+
+export interface ErasureDone extends PendingErasure {
+  counts: ErasureCounts;
+}
+
+/** One audit row: never the erased data, only who, when, what was asked and how much went. */
+export interface ErasureRecord extends ErasureCounts {
+  id: number;
+  at: string;
+  by: 'token' | 'loopback';
+  address: string | null;
+  userKey: string;
+  suppress: boolean;
+  /** Null while the archives are not rewritten yet. */
+  archiveLines: number | null;
+  completedAt: string | null;
 }

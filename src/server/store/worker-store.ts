@@ -101,7 +101,10 @@ export class WorkerStore implements Store {
   suppress(...a: Parameters<Store['suppress']>) { return this.call('suppress', ...a); }
   unsuppress(...a: Parameters<Store['unsuppress']>) { return this.call('unsuppress', ...a); }
   suppressed(...a: Parameters<Store['suppressed']>) { return this.call('suppressed', ...a); }
-  deleteUser(...a: Parameters<Store['deleteUser']>) { return this.call('deleteUser', ...a); }
+  eraseUser(...a: Parameters<Store['eraseUser']>) { return this.call('eraseUser', ...a); }
+  completeErasure(...a: Parameters<Store['completeErasure']>) { return this.call('completeErasure', ...a); }
+  pendingErasures(...a: Parameters<Store['pendingErasures']>) { return this.call('pendingErasures', ...a); }
+  erasures(...a: Parameters<Store['erasures']>) { return this.call('erasures', ...a); }
 
   async close(): Promise<void> {
     if (this.failure) return; // the thread is gone; nothing is left to close

@@ -15,7 +15,7 @@ async function storeWith(users: string[]): Promise<SqliteStore> {
   const dir = tempDir('ferry-lease-');
   const store = new SqliteStore(dir);
   stores.push({ store, dir });
-  await store.ingest(users.map((u, i) => ({ source: 'web', messageId: `m${i}`, type: 'track', userKey: u, receivedAt: 1000 + i, body: JSON.stringify({ messageId: `m${i}` }), destinations: ['hook'] })), 0);
+  await store.ingest(users.map((u, i) => ({ source: 'web', messageId: `m${i}`, type: 'track', userKey: u, receivedAt: 1000 + i, body: JSON.stringify({ messageId: `m${i}` }), destinations: ['hook'], links: [] })), 0);
   return store;
 }
 
