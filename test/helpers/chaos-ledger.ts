@@ -1,0 +1,154 @@
+import type { Forwarded } from './fault-proxy.js';
+import type { World } from './chaos-world.js';
+import { waitFor } from './sink.js';
+
+/**
+ * The chaos suite's bookkeeping, done at the destination by messageId. Each tracked event carries
+ * a label (`tab:i`) in its properties, so the expected set is known by construction.
+ *
+ * - delivered: labels that reached the sink (in a 2xx the sink gave); lost = tracked − delivered.
+ * - twice: a label stored or delivered under two messageIds (dedupe failed), or one messageId
+ *   acknowledged to the router twice by the same server incarnation (the router sent again
+ *   something it knew was delivered). Both must be 0.
+ * - copies: arrivals at the sink beyond the first per messageId. At-least-once allows them when an
+ *   answer was lost or the server died before recording it; counted, not failed.
+ * - wire copies: events the pages put on the wire more than once (the server's dedupe absorbs them).
+ * - order breaks: per user, first arrivals at the sink out of ingestion order (G6); per tab, events
+ *   stored out of track order (G3).
+ */
+export interface Tally {
+  tracked: number;
+  delivered: number;
+  lost: number;
+  twice: number;
+  copies: number;
+  wireCopies: number;
+  orderBreaks: number;
+  /** One line per finding, for the failure message. */
+  findings: string[];
+}
+
+type Event = Record<string, unknown>;
+
+export function labelOf(e: Event): string | undefined {
+  const label = (e.properties as { label?: unknown } | undefined)?.label;
+  return typeof label === 'string' ? label : undefined;
+}
+
+const userOf = (e: Event) => String(e.userId ?? e.anonymousId);
+const is2xx = (r: Forwarded) => r.status >= 200 && r.status < 300;
+
+/** Waits (bounded) until every label reached the sink, then a little longer for late copies. */
+export async function awaitDelivery(world: World, tracked: string[], timeoutMs: number): Promise<void> {
+  const want = new Set(tracked);
+  const seen = new Set<string>();
+  let at = 0;
+  try {
+    await waitFor(() => {
+      for (; at < world.sink.received.length; at++) {
+        const label = labelOf(world.sink.received[at]!);
+        if (label !== undefined) seen.add(label);
+      }
+      return [...want].every((l) => seen.has(l));
+    }, timeoutMs, 'every tracked event at the destination');
+  } catch {
+    return; // the tally says what is missing
+  }
+  await new Promise((r) => setTimeout(r, 750));
+}
+
+function distinctIdsByLabel(events: Event[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const e of events) {
+    const label = labelOf(e);
+    if (label === undefined) continue;
+    if (!out.has(label)) out.set(label, new Set());
+    out.get(label)!.add(String(e.messageId));
+  }
+  return out;
+}
+
+function extraAppearances(ids: string[]): number {
+  return ids.length - new Set(ids).size;
+}
+
+export function tally(world: World, tracked: string[]): Tally {
+  const findings: string[] = [];
+  const stored = world.stored();
+  const arrivals = world.sink.received;
+
+  const atSink = distinctIdsByLabel(arrivals);
+  const missing = tracked.filter((l) => !atSink.has(l));
+  if (missing.length) findings.push(`lost ${missing.length}: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}`);
+
+  let twice = 0;
+  const storedIds = stored.map((s) => s.messageId);
+  const storedTwice = extraAppearances(storedIds);
+  if (storedTwice) findings.push(`${storedTwice} messageId(s) stored twice`);
+  twice += storedTwice;
+  for (const [where, byLabel] of [['stored', distinctIdsByLabel(stored.map((s) => s.event))], ['delivered', atSink]] as const) {
+    for (const [label, ids] of byLabel) {
+      if (ids.size > 1) {
+        twice++;
+        findings.push(`${label} ${where} under ${ids.size} messageIds`);
+      }
+    }
+  }
+  const acked = new Map<string, number>();
+  for (const r of world.hook.requests) {
+    if (!is2xx(r) || !r.answered) continue;
+    for (const e of r.events) {
+      const key = `${r.epoch}/${String(e.messageId)}`;
+      acked.set(key, (acked.get(key) ?? 0) + 1);
+    }
+  }
+  for (const [key, n] of acked) {
+    if (n > 1) {
+      twice++;
+      findings.push(`${key.split('/')[1]} acknowledged to the router ${n} times by one server run`);
+    }
+  }
+
+  let orderBreaks = 0;
+  const seqOf = new Map(stored.map((s) => [s.messageId, s.seq]));
+  const firstSeen = new Set<string>();
+  const lastSeqOfUser = new Map<string, number>();
+  for (const e of arrivals) {
+    const id = String(e.messageId);
+    if (firstSeen.has(id)) continue;
+    firstSeen.add(id);
+    const seq = seqOf.get(id);
+    if (seq === undefined) continue;
+    const user = userOf(e);
+    if ((lastSeqOfUser.get(user) ?? -1) > seq) {
+      orderBreaks++;
+      if (orderBreaks <= 5) findings.push(`user ${user}: ${labelOf(e) ?? id} (seq ${seq}) reached the destination after a later event`);
+    }
+    lastSeqOfUser.set(user, Math.max(seq, lastSeqOfUser.get(user) ?? -1));
+  }
+  const lastIndexOfTab = new Map<string, number>();
+  for (const s of stored) {
+    const label = labelOf(s.event);
+    if (label === undefined) continue;
+    const cut = label.lastIndexOf(':');
+    const tab = label.slice(0, cut);
+    const i = Number(label.slice(cut + 1));
+    if ((lastIndexOfTab.get(tab) ?? -1) > i) {
+      orderBreaks++;
+      if (orderBreaks <= 5) findings.push(`tab ${tab}: ${label} was stored after a later event of that tab`);
+    }
+    lastIndexOfTab.set(tab, Math.max(i, lastIndexOfTab.get(tab) ?? -1));
+  }
+
+  const wireIds = world.site.requests.flatMap((r) => r.events.map((e) => String(e.messageId)));
+  return {
+    tracked: tracked.length,
+    delivered: tracked.length - missing.length,
+    lost: missing.length,
+    twice,
+    copies: extraAppearances(arrivals.map((e) => String(e.messageId))),
+    wireCopies: extraAppearances(wireIds),
+    orderBreaks,
+    findings,
+  };
+}
