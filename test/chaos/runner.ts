@@ -13,7 +13,7 @@ export interface Row {
   lost?: number;
   twice?: number;
   copies?: number;
-  wireCopies?: number;
+  resentAfterAck?: number;
   orderBreaks?: number;
   seconds: number;
   /** Why it failed or was skipped, and what happened. */
@@ -28,7 +28,7 @@ function withBudget<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, cut]).finally(() => clearTimeout(timer));
 }
 
-/** The tally's own rules: nothing lost, nothing twice, order kept. */
+/** The tally's own rules: nothing lost, nothing twice, order kept, nothing re-sent once acknowledged. */
 function verdictOf(result: ScenarioResult): string[] {
   const t = result.tally;
   const out = [...result.failures];
@@ -36,6 +36,7 @@ function verdictOf(result: ScenarioResult): string[] {
   if (t.lost) out.push(`${t.lost} event(s) lost`);
   if (t.twice) out.push(`${t.twice} event(s) delivered twice`);
   if (t.orderBreaks) out.push(`${t.orderBreaks} order break(s)`);
+  if (t.resentAfterAck && !result.allowResend) out.push(`${t.resentAfterAck} event(s) put on the wire again after their 2xx had reached the page`);
   return out;
 }
 
@@ -79,8 +80,8 @@ export async function runScenario(scenario: Scenario, seed: number): Promise<Row
 const cell = (v: number | undefined) => (v === undefined ? '–' : String(v));
 
 export function summaryTable(rows: Row[]): string {
-  const head = '| # | scenario | tracked | delivered | lost | twice | copies at destination | copies on the wire | order breaks | s | result |';
-  const lines = rows.map((r) => `| ${r.id} | ${r.title} | ${cell(r.tracked)} | ${cell(r.delivered)} | ${cell(r.lost)} | ${cell(r.twice)} | ${cell(r.copies)} | ${cell(r.wireCopies)} | ${cell(r.orderBreaks)} | ${r.seconds} | ${r.verdict} |`);
+  const head = '| # | scenario | tracked | delivered | lost | twice | copies at destination | resent after a 2xx | order breaks | s | result |';
+  const lines = rows.map((r) => `| ${r.id} | ${r.title} | ${cell(r.tracked)} | ${cell(r.delivered)} | ${cell(r.lost)} | ${cell(r.twice)} | ${cell(r.copies)} | ${cell(r.resentAfterAck)} | ${cell(r.orderBreaks)} | ${r.seconds} | ${r.verdict} |`);
   return [head, '|---|---|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }
 

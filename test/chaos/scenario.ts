@@ -14,6 +14,8 @@ export interface ScenarioResult {
   tally: Tally;
   /** Failed checks beyond the tally's own (for instance a 5xx answered to a hostile request). */
   failures: string[];
+  /** Why re-sending after a 2xx is legitimate here (a browser killed between answer and delete). */
+  allowResend?: string;
 }
 
 export interface Scenario {

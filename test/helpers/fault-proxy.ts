@@ -41,6 +41,9 @@ export interface Forwarded {
   fault: string;
   /** The answer was written to the client in full (not refused, cut, or hung). */
   answered: boolean;
+  /** When the request's body had arrived, and when its answer was written in full (ms since epoch). */
+  at: number;
+  answeredAt?: number;
   /** The test's label for the target's incarnation when this request came (see `epoch`). */
   epoch: number;
 }
@@ -84,6 +87,11 @@ function eventsOf(raw: Buffer): { events: Array<Record<string, unknown>>; gzip: 
   }
 }
 
+function answered(record: Forwarded): void {
+  record.answered = true;
+  record.answeredAt = Date.now();
+}
+
 function describeFault(f: Fault): string {
   if (typeof f === 'string') return f;
   if ('status' in f) return String(f.status);
@@ -97,7 +105,7 @@ async function applyFault(fault: Fault, target: URL, req: IncomingMessage, res: 
   if (typeof fault === 'object' && 'status' in fault) {
     res.writeHead(fault.status, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', ...(fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }) });
     record.status = fault.status;
-    res.end(fault.body ?? JSON.stringify({ ok: false, code: 'overloaded', error: `the fault proxy says ${fault.status}` }), () => (record.answered = true));
+    res.end(fault.body ?? JSON.stringify({ ok: false, code: 'overloaded', error: `the fault proxy says ${fault.status}` }), () => answered(record));
     return;
   }
   if (typeof fault === 'object' && 'hold' in fault) {
@@ -122,7 +130,7 @@ async function applyFault(fault: Fault, target: URL, req: IncomingMessage, res: 
   if (req.socket.destroyed) return;
   const headers = Object.fromEntries(Object.entries(answer.headers).filter(([k, v]) => v !== undefined && !HOP_BY_HOP.includes(k))) as Record<string, string>;
   res.writeHead(answer.status, headers);
-  res.end(answer.body, () => (record.answered = true));
+  res.end(answer.body, () => answered(record));
 }
 
 /** Reads the body, records the request, applies the policy's fault; a target that is down gets the client a 502. */
@@ -136,7 +144,7 @@ async function proxyRequest(
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks);
-  const record: Forwarded = { ...eventsOf(raw), contentType: String(req.headers['content-type']), status: 0, duplicates: 0, fault: 'pass', answered: false, epoch: state.epoch };
+  const record: Forwarded = { ...eventsOf(raw), contentType: String(req.headers['content-type']), status: 0, duplicates: 0, fault: 'pass', answered: false, at: Date.now(), epoch: state.epoch };
   state.requests.push(record);
   const fault = choose(record, state.requests.length);
   record.fault = describeFault(fault);
@@ -144,7 +152,7 @@ async function proxyRequest(
     await applyFault(fault, target, req, res, raw, record);
   } catch (err) {
     record.status = 502;
-    if (!res.headersSent && !req.socket.destroyed) res.writeHead(502, { 'Access-Control-Allow-Origin': '*' }).end(String(err), () => (record.answered = true));
+    if (!res.headersSent && !req.socket.destroyed) res.writeHead(502, { 'Access-Control-Allow-Origin': '*' }).end(String(err), () => answered(record));
   }
 }
 
