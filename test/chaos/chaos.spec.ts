@@ -12,7 +12,6 @@ const seed = chaosSeed();
 const only = (process.env.CHAOS_SCENARIO ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
 const rows: Row[] = [];
 
-test.describe.configure({ mode: 'serial' });
 test.afterAll(() => report(rows, seed));
 
 for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.id))) {

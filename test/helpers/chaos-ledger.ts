@@ -7,11 +7,13 @@ import { waitFor } from './sink.js';
  * a label (`tab:i`) in its properties, so the expected set is known by construction.
  *
  * - delivered: labels that reached the sink (in a 2xx the sink gave); lost = tracked − delivered.
- * - twice: a label stored or delivered under two messageIds (dedupe failed), or one messageId
- *   acknowledged to the router twice by the same server incarnation (the router sent again
- *   something it knew was delivered). Both must be 0.
- * - copies: arrivals at the sink beyond the first per messageId. At-least-once allows them when an
- *   answer was lost or the server died before recording it; counted, not failed.
+ * - twice: a label stored twice, or stored or delivered under two messageIds: a copy no dedupe by
+ *   messageId can catch. Must be 0.
+ * - copies: arrivals at the sink beyond the first per messageId (at-least-once: an answer lost, a
+ *   timeout, a server killed before it recorded the success); counted, not failed. Copies the
+ *   router sent again after the sink's 2xx was written back to it in full, within one server run,
+ *   are listed as findings: only a router that missed its own timeout (a blocked event loop) or
+ *   lost its lease does that.
  * - resent after a 2xx: events a page put on the wire again after the collector's 2xx for them had
  *   reached it in full (issue 10's "copies on the wire"; the server's dedupe absorbs them, the
  *   visitor's data plan does not). Legitimate only when the browser died before it could delete.
@@ -38,6 +40,8 @@ export function labelOf(e: Event): string | undefined {
 }
 
 const userOf = (e: Event) => String(e.userId ?? e.anonymousId);
+/** Hostile batches hold nulls and strings where events should be. */
+const eventsIn = (r: Forwarded): Event[] => r.events.filter((e): e is Event => typeof e === 'object' && e !== null);
 const is2xx = (r: Forwarded) => r.status >= 200 && r.status < 300;
 
 /** Waits (bounded) until every label reached the sink, then a little longer for late copies. */
@@ -78,12 +82,12 @@ function resentAfterAck(requests: Forwarded[]): number {
   const ackedAt = new Map<string, number>();
   for (const r of requests) {
     if (!is2xx(r) || r.answeredAt === undefined) continue;
-    for (const e of r.events) {
+    for (const e of eventsIn(r)) {
       const id = String(e.messageId);
       ackedAt.set(id, Math.min(ackedAt.get(id) ?? Infinity, r.answeredAt));
     }
   }
-  return requests.reduce((n, r) => n + r.events.filter((e) => (ackedAt.get(String(e.messageId)) ?? Infinity) < r.at).length, 0);
+  return requests.reduce((n, r) => n + eventsIn(r).filter((e) => (ackedAt.get(String(e.messageId)) ?? Infinity) < r.at).length, 0);
 }
 
 export function tally(world: World, tracked: string[]): Tally {
@@ -111,17 +115,13 @@ export function tally(world: World, tracked: string[]): Tally {
   const acked = new Map<string, number>();
   for (const r of world.hook.requests) {
     if (!is2xx(r) || !r.answered) continue;
-    for (const e of r.events) {
+    for (const e of eventsIn(r)) {
       const key = `${r.epoch}/${String(e.messageId)}`;
       acked.set(key, (acked.get(key) ?? 0) + 1);
     }
   }
-  for (const [key, n] of acked) {
-    if (n > 1) {
-      twice++;
-      findings.push(`${key.split('/')[1]} acknowledged to the router ${n} times by one server run`);
-    }
-  }
+  const reacked = [...acked].filter(([, n]) => n > 1);
+  if (reacked.length) findings.push(`${reacked.length} event(s) sent again by the router after the sink's 2xx had been written back in full (same server run), e.g. ${reacked[0]![0].split('/')[1]}`);
 
   let orderBreaks = 0;
   const seqOf = new Map(stored.map((s) => [s.messageId, s.seq]));
@@ -155,6 +155,14 @@ export function tally(world: World, tracked: string[]): Tally {
     lastIndexOfTab.set(tab, Math.max(i, lastIndexOfTab.get(tab) ?? -1));
   }
 
+  // The server's own error log lines, to tell a reader where to look.
+  const errors = world.ferry.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
+  const kinds = new Map<string, string>();
+  for (const line of errors) {
+    const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 80);
+    if (!kinds.has(msg)) kinds.set(msg, line);
+  }
+  for (const [msg, line] of kinds) findings.push(`server log (${errors.filter((l) => l.includes(msg)).length}× "${msg}"): ${line.slice(0, 600)}`);
   return {
     tracked: tracked.length,
     delivered: tracked.length - missing.length,
