@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, validateConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
 import { packageRoot } from '../src/server/package-root.js';
+import { eventStory } from '../src/server/admin/routes.js';
 
 export const DEMO_WRITE_KEY = 'demo-write-key';
 export const POISON_EVENT = 'Poison Pill';
@@ -48,7 +49,7 @@ async function startDemoWebhook() {
 
 /** `ferry demo`: the reference server with an embedded SQLite store, three destinations, and the demo page. */
 export async function runDemo(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, data: { type: 'string', default: './data/demo' } } });
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '8080' }, 'admin-port': { type: 'string', default: '8081' }, host: { type: 'string', default: '127.0.0.1' }, data: { type: 'string', default: './data/demo' } } });
   const root = packageRoot();
   const webhook = await startDemoWebhook();
   let collectorDown = false;
@@ -60,6 +61,7 @@ export async function runDemo(argv: string[]): Promise<void> {
       host: values.host,
       dataDir: values.data,
       logLevel: 'warn',
+      admin: { port: Number(values['admin-port']) },
       sources: [{ name: 'demo-site', writeKeys: [DEMO_WRITE_KEY] }],
       destinations: [
         { name: 'live-feed', type: 'memory', retry },
@@ -117,6 +119,10 @@ export async function runDemo(argv: string[]): Promise<void> {
         };
       });
 
+      // The page's timeline. The demo page is its own operator console on purpose (it shows
+      // stored events); a real deployment reads stories from the operator listener only.
+      app.get('/demo/api/events/:messageId', async (req) => eventStory(store, (req.params as { messageId: string }).messageId));
+
       app.post('/demo/api/switch', async (req) => {
         const body = JSON.parse(String(req.body ?? '{}')) as { collectorDown?: boolean; webhook?: WebhookMode; memory?: 'ok' | 'fail' };
         if (typeof body.collectorDown === 'boolean') collectorDown = body.collectorDown;
@@ -136,9 +142,11 @@ export async function runDemo(argv: string[]): Promise<void> {
       `  Open  http://${config.host}:${server.port}/demo/          (the <script> snippet)\n` +
       `        http://${config.host}:${server.port}/demo/esm.html  (the npm / ES module way)\n` +
       `  Collector: http://${config.host}:${server.port}/v1/batch, write key "${DEMO_WRITE_KEY}"\n` +
+      `  Operator API (admin, metrics): http://127.0.0.1:${server.adminPort}/admin/destinations\n` +
       `  Data: ${resolve(config.dataDir)} (SQLite, and archive/ for the file destination)\n` +
       `  Stop with Ctrl+C.\n\n` +
-      `ferry listening on http://${config.host}:${server.port}\n`,
+      `ferry listening on http://${config.host}:${server.port}\n` +
+      `ferry operator API on http://127.0.0.1:${server.adminPort}\n`,
   );
   const stop = () => void server.stop().then(() => webhook.close()).then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -1,5 +1,5 @@
 // The demo page's own logic: sends events through window.ferry, shows the SDK's state and the
-// server's (from the demo API and the admin API), and flips the demo's switches.
+// server's (from the demo API), and flips the demo's switches.
 (function () {
   'use strict';
   var $ = function (id) { return document.getElementById(id); };
@@ -96,7 +96,7 @@
   $('s-recent').addEventListener('click', function (ev) {
     var id = ev.target && ev.target.dataset && ev.target.dataset.mid;
     if (!id) return;
-    fetch('/admin/events/' + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (story) {
+    fetch('/demo/api/events/' + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (story) {
       var e = story.events[0] || {};
       var html = '<p><b>' + esc(id) + '</b> · ' + esc(e.type) + ' · received ' + new Date(e.receivedAt).toLocaleTimeString() + '</p>';
       html += story.deliveries.map(function (d) {

@@ -1,6 +1,6 @@
 /**
  * Stable error codes shared by both sides, so a client can match on `code`. The server maps
- * each of its codes to one HTTP status in one table (src/server/http/errors.ts).
+ * each of its codes to one HTTP status in one table (src/server/errors.ts).
  */
 export type ServerErrorCode =
   | 'invalid_json'
@@ -9,8 +9,11 @@ export type ServerErrorCode =
   | 'invalid_event'
   | 'empty_batch'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'event_too_large'
+  | 'event_too_deep'
+  | 'event_too_many_keys'
   | 'batch_too_large'
   | 'unsupported_encoding'
   | 'suppressed'

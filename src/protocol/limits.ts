@@ -5,3 +5,11 @@ export const MAX_BATCH_BYTES = 500 * 1024;
 export const KEEPALIVE_MAX_BYTES = 64 * 1024;
 /** Default dedupe window of the server. */
 export const DEFAULT_DEDUPE_WINDOW_HOURS = 7 * 24;
+/**
+ * Shape limits of one event, checked by the server before anything else touches it (a value
+ * nested deeper than a few thousand levels overflows the stack of JSON.stringify). Depth counts
+ * nested objects and arrays, the event itself being depth 1; keys count the object keys of the
+ * whole event, nested ones included.
+ */
+export const MAX_EVENT_DEPTH = 64;
+export const MAX_EVENT_KEYS = 2000;

@@ -16,6 +16,9 @@ Options of serve (flags override the config file, which overrides defaults):
   --write-key KEY      accept KEY for a source named "default"; repeatable  env FERRY_WRITE_KEY
   --webhook URL        send every event of that source to URL; repeatable
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent      env FERRY_LOG_LEVEL
+  --admin-port N       operator listener (admin API, metrics; 8081)   env FERRY_ADMIN_PORT
+  --admin-host H       its address (default 127.0.0.1; any other needs a token)  env FERRY_ADMIN_HOST
+                       its token: admin.token in the config file,     env FERRY_ADMIN_TOKEN
   --dedupe-window-hours N                                             env FERRY_DEDUPE_WINDOW_HOURS
 `;
 
@@ -35,6 +38,8 @@ async function serveConfig(argv: string[]): Promise<Readonly<ServerConfig>> {
       'write-key': { type: 'string', multiple: true },
       webhook: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'admin-host': { type: 'string' },
       'dedupe-window-hours': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -61,6 +66,15 @@ async function serveConfig(argv: string[]): Promise<Readonly<ServerConfig>> {
   set('dataDir', values.data ?? env.FERRY_DATA);
   set('logLevel', values['log-level'] ?? env.FERRY_LOG_LEVEL);
   set('dedupeWindowHours', num('--dedupe-window-hours', values['dedupe-window-hours'] ?? env.FERRY_DEDUPE_WINDOW_HOURS));
+  const admin = { ...((config.admin as Record<string, unknown> | undefined) ?? {}) };
+  const setAdmin = (key: string, v: unknown) => {
+    if (v !== undefined) admin[key] = v;
+  };
+  setAdmin('port', num('--admin-port', values['admin-port'] ?? env.FERRY_ADMIN_PORT));
+  setAdmin('host', values['admin-host'] ?? env.FERRY_ADMIN_HOST);
+  // The token only from the file or the environment: a flag would show in `ps`.
+  setAdmin('token', env.FERRY_ADMIN_TOKEN);
+  if (Object.keys(admin).length > 0) config.admin = admin;
   const keys = values['write-key'] ?? (env.FERRY_WRITE_KEY ? env.FERRY_WRITE_KEY.split(',') : undefined);
   const webhooks = values.webhook ?? [];
   if (keys?.length || webhooks.length) {
@@ -106,7 +120,9 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  process.stdout.write(`ferry listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}\n`);
+  const hostOf = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  process.stdout.write(`ferry listening on http://${hostOf(config.host)}:${server.port}\n`);
+  process.stdout.write(`ferry operator API on http://${hostOf(config.admin.host)}:${server.adminPort} (admin API, metrics)\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -61,6 +61,16 @@ export interface SourceConfig {
   destinations?: string[];
 }
 
+export interface AdminConfig {
+  /** Loopback by default; any other address needs a token. */
+  host: string;
+  port: number;
+  /** Bearer token every operator request must carry; required unless host is loopback. */
+  token?: string;
+  /** Host names (besides loopback ones and `host`) the Host header may name: DNS rebinding guard. */
+  allowedHosts: string[];
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -75,8 +85,14 @@ export interface ServerConfig {
   /** Succeeded deliveries and their logs are pruned after this many hours. */
   retentionHours: number;
   shutdownTimeoutMs: number;
-  /** Admin API token (Bearer); without one the admin API is served only to loopback clients. */
-  adminToken?: string;
+  /**
+   * Who may connect as a proxy and be believed about the client's address (X-Forwarded-For):
+   * false (nobody, the default), true (anybody: only behind a proxy you own), a hop count, or
+   * addresses / CIDR ranges. Only the public listener uses it (logs); no decision rests on it.
+   */
+  trustProxy: boolean | number | string | string[];
+  /** The operator listener: admin API and metrics, apart from the public ingestion listener. */
+  admin: AdminConfig;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
 }
@@ -133,7 +149,21 @@ const schema = {
     maxPendingEvents: { type: 'integer', minimum: 1, default: 200_000 },
     retentionHours: { type: 'number', exclusiveMinimum: 0, default: 7 * 24 },
     shutdownTimeoutMs: { type: 'integer', minimum: 0, default: 10_000 },
-    adminToken: { type: 'string', minLength: 8 },
+    trustProxy: {
+      default: false,
+      oneOf: [{ type: 'boolean' }, { type: 'integer', minimum: 1 }, { type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }],
+    },
+    admin: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8081 },
+        token: { type: 'string', minLength: 16 },
+        allowedHosts: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+      },
+    },
     sources: {
       type: 'array',
       minItems: 1,
@@ -208,14 +238,28 @@ function describe(e: ErrorObject): string {
 const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
 const check = ajv.compile(schema);
 
+/** Addresses only this machine can connect to. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
+}
+
 /** Validates (filling defaults) and freezes; throws a ConfigError that names the field. */
 export function validateConfig(input: unknown): Readonly<ServerConfig> {
+  if (input && typeof input === 'object' && 'adminToken' in input) {
+    throw new ConfigError('invalid config: "adminToken" is now "admin": { "token": … } (the operator listener, see the README)');
+  }
   const copy = structuredClone(input);
   if (!check(copy)) {
     const errors = (check.errors ?? []).filter((e) => e.keyword !== 'if');
     throw new ConfigError(`invalid config: ${errors.map(describe).join('; ')}`);
   }
   const config = copy as unknown as ServerConfig;
+  const { admin } = config;
+  if (!admin.token && !isLoopback(admin.host)) {
+    throw new ConfigError(`invalid config: admin.host: "${admin.host}" is not a loopback address, so admin.token is required`);
+  }
+  if (admin.port !== 0 && admin.port === config.port) throw new ConfigError('invalid config: admin.port: the operator listener needs a port of its own');
   const names = new Set<string>();
   for (const d of config.destinations) {
     if (names.has(d.name)) throw new ConfigError(`invalid config: destinations: the name "${d.name}" is used twice`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
+import { buildOperatorApp } from './http/operator-app.js';
 import { Ingester } from './ingest/ingester.js';
 import { createRoutes } from './router/routes.js';
 import { Router } from './router/router.js';
@@ -10,9 +11,14 @@ import { openStore } from './store/open-store.js';
 import type { Store } from './store/types.js';
 
 export interface RunningServer {
+  /** The public listener: ingestion and health. */
   url: string;
   port: number;
   app: FastifyInstance;
+  /** The operator listener: admin API and metrics. */
+  adminUrl: string;
+  adminPort: number;
+  operator: FastifyInstance;
   store: Store;
   ingester: Ingester;
   router: Router;
@@ -63,12 +69,16 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     ready: () => ready,
     logger: { level: config.logLevel },
   });
-  registerAdmin(app, { store, router, config, suppressed });
-  app.get('/metrics', async (_req, reply) => {
-    for (const s of router.status()) metrics.paused.set({ destination: s.name }, s.paused ? 1 : 0);
-    metrics.backlog.set(ingester.backlog());
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  const operator = buildOperatorApp({
+    admin: config.admin,
+    metrics,
+    beforeScrape() {
+      for (const s of router.status()) metrics.paused.set({ destination: s.name }, s.paused ? 1 : 0);
+      metrics.backlog.set(ingester.backlog());
+    },
+    logger: { level: config.logLevel },
   });
+  registerAdmin(operator, { store, router, config, suppressed });
 
   await options.extend?.(app, { store, ingester, router });
 
@@ -89,7 +99,15 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
   }, PRUNE_EVERY_MS);
   pruneTimer.unref();
 
-  const address = await app.listen({ port: config.port, host: config.host });
+  // The operator listener first: if its port is taken, nothing public has started yet.
+  const adminUrl = await operator.listen({ port: config.admin.port, host: config.admin.host });
+  let address: string;
+  try {
+    address = await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await operator.close();
+    throw err;
+  }
   router.start();
   ready = true;
   const port = (app.server.address() as { port: number }).port;
@@ -98,6 +116,9 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     url: address,
     port,
     app,
+    adminUrl,
+    adminPort: (operator.server.address() as { port: number }).port,
+    operator,
     store,
     ingester,
     router,
@@ -108,6 +129,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
       clearInterval(pruneTimer);
       await ingester.drain();
       await app.close();
+      await operator.close();
       await ingester.drain();
       await router.stop();
       await store.close();

@@ -6,17 +6,19 @@ import { join } from 'node:path';
 
 let proc: ChildProcess;
 let base: string;
+let adminBase: string;
 let dataDir: string;
 
 test.beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ferry-demo-'));
-  proc = spawn(process.execPath, [new URL('../../bin/ferry.js', import.meta.url).pathname, 'demo', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  base = await new Promise<string>((resolve, reject) => {
+  proc = spawn(process.execPath, [new URL('../../bin/ferry.js', import.meta.url).pathname, 'demo', '--port', '0', '--admin-port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  [base, adminBase] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
       out += d;
       const m = out.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) resolve(m[1]!);
+      const a = out.match(/operator API on (http:\/\/[^\s]+)/);
+      if (m && a) resolve([m[1]!, a[1]!]);
     });
     proc.on('exit', (code) => reject(new Error(`demo exited ${code}: ${out}`)));
   });
@@ -80,11 +82,9 @@ test('the demo shows events travel, breaks a destination, heals it, and agrees w
 
   // The poison event's timeline: the 400 and the CRM's answer.
   await page.locator('a.mid').first().waitFor();
-  const poisonId = await page.evaluate(async () => {
-    const res = await fetch('/admin/events?type=track&order=desc&limit=50');
-    const { events } = (await res.json()) as { events: Array<{ messageId: string; event: { event: string } }> };
-    return events.find((e) => e.event.event === 'Poison Pill')!.messageId;
-  });
+  // The operator API (its own listener) knows the poison event too.
+  const { events } = (await (await fetch(`${adminBase}/admin/events?type=track&order=desc&limit=50`)).json()) as { events: Array<{ messageId: string; event: { event: string } }> };
+  const poisonId = events.find((e) => e.event.event === 'Poison Pill')!.messageId;
   await expect(page.locator(`a.mid[data-mid="${poisonId}"]`)).toBeVisible();
   await page.click(`a.mid[data-mid="${poisonId}"]`);
   await expect(page.locator('#timeline')).toContainText('aborted');

@@ -8,8 +8,14 @@ import Database from 'better-sqlite3';
 const bin = new URL('../../bin/ferry.js', import.meta.url).pathname;
 
 export interface FerryProcess {
+  /** The public listener (ingestion). */
   url: string;
   port: number;
+  /** The operator listener (admin API, metrics), on 127.0.0.1 and a port of its own. */
+  adminUrl: string;
+  adminPort: number;
+  /** fetch on the operator listener, with the configured admin.token when there is one. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
   dataDir: string;
   proc: ChildProcess;
   output: () => string;
@@ -31,6 +37,9 @@ export async function startFerry(
 ): Promise<FerryProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const args = [bin, 'serve', '--port', String(opts.port ?? 0), '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? [])];
+  const admin = (opts.config?.admin ?? {}) as { port?: number; token?: string };
+  // A free port for the operator listener too, unless the test chose one.
+  if (admin.port === undefined && !args.includes('--admin-port')) args.push('--admin-port', '0');
   if (opts.config) {
     const file = join(dataDir, 'ferry.config.json');
     writeFileSync(file, JSON.stringify(opts.config));
@@ -42,13 +51,14 @@ export async function startFerry(
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, adminPort] = await new Promise<[number, number]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ferry did not start:\n${out}`)), 15_000);
     const check = () => {
       const m = out.match(/listening on http:\/\/[^:]+:(\d+)/);
-      if (m) {
+      const a = out.match(/operator API on http:\/\/(?:\[[^\]]+\]|[^:]+):(\d+)/);
+      if (m && a) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve([Number(m[1]), Number(a[1])]);
       }
     };
     proc.stdout!.on('data', check);
@@ -57,9 +67,17 @@ export async function startFerry(
       reject(new Error(`ferry exited with ${code}:\n${out}`));
     });
   });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    adminUrl,
+    adminPort,
+    admin(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (admin.token && !headers.has('authorization')) headers.set('Authorization', `Bearer ${admin.token}`);
+      return fetch(`${adminUrl}${path}`, { ...init, headers });
+    },
     dataDir,
     proc,
     output: () => out,

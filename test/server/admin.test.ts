@@ -22,12 +22,39 @@ async function start(config: Record<string, unknown>) {
 
 describe('admin API and metrics', () => {
   it('requires the Bearer token when one is configured', async () => {
-    const f = await start({ adminToken: 'correct-horse-battery' });
-    expect((await fetch(`${f.url}/admin/events`)).status).toBe(401);
-    expect((await fetch(`${f.url}/admin/events`, { headers: { Authorization: 'Bearer wrong-token-xx' } })).status).toBe(401);
-    const ok = await fetch(`${f.url}/admin/events`, { headers: { Authorization: 'Bearer correct-horse-battery' } });
+    const f = await start({ admin: { token: 'correct-horse-battery' } });
+    const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+    expect((await fetch(`${f.adminUrl}/admin/events`)).status).toBe(401);
+    expect((await fetch(`${f.adminUrl}/admin/events`, bearer('correct-horse-batterz'))).status).toBe(401);
+    expect((await fetch(`${f.adminUrl}/admin/events`, bearer('correct-horse-battery-and-more'))).status).toBe(401);
+    expect((await fetch(`${f.adminUrl}/metrics`, bearer('x'))).status).toBe(401);
+    const refused = await fetch(`${f.adminUrl}/admin/users/u/suppress`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(await refused.json()).toMatchObject({ ok: false, code: 'unauthorized' });
+    const ok = await fetch(`${f.adminUrl}/admin/events`, bearer('correct-horse-battery'));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ events: [] });
+    expect((await fetch(`${f.adminUrl}/metrics`, bearer('correct-horse-battery'))).status).toBe(200);
+  });
+
+  it('checks query parameters and bodies by schema, naming the field', async () => {
+    const f = await start({});
+    const cases: Array<[string, RequestInit | undefined, string]> = [
+      ['/admin/events?limit=abc', undefined, 'limit'],
+      ['/admin/events?since=yesterday', undefined, 'since'],
+      ['/admin/events?order=sideways', undefined, 'order'],
+      ['/admin/deliveries?state=bogus', undefined, 'state'],
+      ['/admin/deliveries/abort', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }, 'ids'],
+      ['/admin/users/u?suppress=maybe', { method: 'DELETE' }, 'suppress'],
+    ];
+    for (const [path, init, field] of cases) {
+      const res = await f.admin(path, init);
+      expect(res.status, path).toBe(400);
+      const body = (await res.json()) as { code: string; error: string };
+      expect(body.code, path).toBe('invalid_body');
+      expect(body.error, path).toContain(field);
+    }
+    const since = new Date(Date.now() - 60_000).toISOString();
+    expect((await f.admin(`/admin/events?since=${since}&until=${Date.now()}&limit=5&order=desc&afterSeq=0`)).status).toBe(200);
   });
 
   it('retries aborted deliveries on request, and refuses a malformed abort', async () => {
@@ -37,17 +64,17 @@ describe('admin API and metrics', () => {
     const f = await start({ destinations: [{ name: 'hook', type: 'webhook', url: s.url, retry: { baseMs: 20, capMs: 100 } }] });
     const bad = { type: 'track', event: 'bad', userId: 'u', messageId: `bad-${Date.now()}` };
     await post(f.url, { batch: [bad] }, { writeKey: KEY });
-    const aborted = async () => ((await (await fetch(`${f.url}/admin/deliveries?state=aborted`)).json()) as { deliveries: Array<{ id: number }> }).deliveries;
+    const aborted = async () => ((await (await f.admin(`/admin/deliveries?state=aborted`)).json()) as { deliveries: Array<{ id: number }> }).deliveries;
     await waitFor(async () => (await aborted()).length === 1, 10_000, 'the abort');
     refuse = false;
-    const retry = await fetch(`${f.url}/admin/deliveries/retry`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ includeAborted: true }) });
+    const retry = await f.admin(`/admin/deliveries/retry`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ includeAborted: true }) });
     expect(await retry.json()).toEqual({ ok: true, retried: 1 });
     await waitFor(() => s.received.length === 1, 10_000, 'the retried delivery');
-    const story = (await (await fetch(`${f.url}/admin/events/${bad.messageId}`)).json()) as { deliveries: Array<{ state: string; attempts: number }>; attempts: Array<{ status: number }> };
+    const story = (await (await f.admin(`/admin/events/${bad.messageId}`)).json()) as { deliveries: Array<{ state: string; attempts: number }>; attempts: Array<{ status: number }> };
     expect(story.deliveries[0]).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(story.attempts.map((a) => a.status)).toEqual([422, 200]);
 
-    const bogus = await fetch(`${f.url}/admin/deliveries/abort`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"ids":"all"}' });
+    const bogus = await f.admin(`/admin/deliveries/abort`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"ids":"all"}' });
     expect(bogus.status).toBe(400);
     expect(await bogus.json()).toMatchObject({ ok: false, code: 'invalid_body' });
   });
@@ -60,7 +87,7 @@ describe('admin API and metrics', () => {
       { type: 'track', event: 'c', userId: 'stays', messageId: `s1-${Date.now()}` },
       { type: 'page', anonymousId: 'gone', messageId: `g3-${Date.now()}` },
     ] }, { writeKey: KEY });
-    const res = await fetch(`${f.url}/admin/users/gone`, { method: 'DELETE' });
+    const res = await f.admin(`/admin/users/gone`, { method: 'DELETE' });
     const receipt = (await res.json()) as Record<string, unknown>;
     expect(receipt).toMatchObject({ ok: true, userKey: 'gone', events: 3, deliveries: 0, suppressed: false });
     expect(Date.parse(receipt.deletedAt as string)).not.toBeNaN();
@@ -69,7 +96,7 @@ describe('admin API and metrics', () => {
 
   it('suppresses a user: their later events are refused by name, others are stored, across a restart', async () => {
     const f = await start({});
-    const res = await fetch(`${f.url}/admin/users/objector/suppress`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"reason":"asked us to stop"}' });
+    const res = await f.admin(`/admin/users/objector/suppress`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"reason":"asked us to stop"}' });
     expect(await res.json()).toMatchObject({ ok: true, userKey: 'objector' });
     const batch = [
       { type: 'track', event: 'a', userId: 'objector' },
@@ -86,7 +113,7 @@ describe('admin API and metrics', () => {
     const again = await startFerry({ dataDir: f.dataDir, config: { sources: [{ name: 'web', writeKeys: [KEY] }] } });
     running.push(again);
     expect((await post(again.url, { batch: [batch[0]] }, { writeKey: KEY })).body).toMatchObject({ accepted: 0, rejected: [{ code: 'suppressed' }] });
-    expect(await (await fetch(`${again.url}/admin/users/objector/suppress`, { method: 'DELETE' })).json()).toEqual({ ok: true, userKey: 'objector', wasSuppressed: true });
+    expect(await (await again.admin(`/admin/users/objector/suppress`, { method: 'DELETE' })).json()).toEqual({ ok: true, userKey: 'objector', wasSuppressed: true });
     expect((await post(again.url, { batch: [batch[0]] }, { writeKey: KEY })).body).toMatchObject({ accepted: 1 });
     expect(storedEvents(again.dataDir).map((e) => e.event.event)).toEqual(['c', 'a']);
   });
@@ -94,7 +121,7 @@ describe('admin API and metrics', () => {
   it('exposes Prometheus metrics that count what happened', async () => {
     const f = await start({});
     await post(f.url, { batch: [{ type: 'track', event: 'x', userId: 'u' }, { type: 'nope' }] }, { writeKey: KEY });
-    const text = await (await fetch(`${f.url}/metrics`)).text();
+    const text = await (await f.admin('/metrics')).text();
     expect(text).toMatch(/ferry_events_total\{source="web",outcome="accepted"\} 1/);
     expect(text).toMatch(/ferry_events_total\{source="web",outcome="rejected"\} 1/);
     expect(text).toMatch(/ferry_http_requests_total\{status="200"\} 1/);

@@ -54,7 +54,7 @@ function firstOccurrences(received: Array<Record<string, unknown>>) {
 }
 
 async function admin<T>(f: FerryProcess, path: string): Promise<T> {
-  const res = await fetch(`${f.url}/admin${path}`);
+  const res = await f.admin(`/admin${path}`);
   expect(res.status).toBe(200);
   return (await res.json()) as T;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { DeliveryState, Store } from '../store/types.js';
 import type { Router } from '../router/router.js';
 import type { ServerConfig } from '../config.js';
@@ -6,75 +6,62 @@ import { httpError } from '../errors.js';
 
 const STATES: DeliveryState[] = ['pending', 'failed', 'succeeded', 'aborted'];
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
+// Query and body shapes, checked by fastify before a handler runs (a mismatch is a 400
+// invalid_body naming the field); query numbers and booleans arrive coerced.
+const text = { type: 'string', minLength: 1 } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+/** An ISO date or epoch milliseconds. */
+const time = { type: 'string', anyOf: [{ pattern: '^\\d+$' }, { format: 'date-time' }, { format: 'date' }] } as const;
+const eventsQuery = {
+  type: 'object',
+  properties: { source: text, user: text, messageId: text, type: text, since: time, until: time, afterSeq: count, limit: count, order: { enum: ['asc', 'desc'] } },
+} as const;
+const deliveriesQuery = {
+  type: 'object',
+  properties: { destination: text, state: { enum: STATES }, user: text, messageId: text, limit: count },
+} as const;
+const userParams = { type: 'object', required: ['userKey'], properties: { userKey: text } } as const;
+const reasonBody = { type: 'object', properties: { reason: { type: 'string' } } } as const;
+const retryBody = { type: 'object', properties: { destination: text, ids: { type: 'array', items: { type: 'integer' } }, includeAborted: { type: 'boolean' } } } as const;
+const abortBody = { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'integer' } }, reason: { type: 'string' } } } as const;
 
-function int(v: unknown, name: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw httpError('invalid_body', `${name} must be a non-negative integer`);
-  return n;
-}
+const toMs = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : Date.parse(v));
 
-function time(v: unknown, name: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  const ms = /^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
-  if (Number.isNaN(ms)) throw httpError('invalid_body', `${name} must be an ISO date or epoch milliseconds`);
-  return ms;
+interface EventsQuery { source?: string; user?: string; messageId?: string; type?: string; since?: string; until?: string; afterSeq?: number; limit?: number; order?: 'asc' | 'desc' }
+interface DeliveriesQuery { destination?: string; state?: DeliveryState; user?: string; messageId?: string; limit?: number }
+
+/** One event's whole story: the event, its deliveries and every attempt (also the demo page's timeline). */
+export async function eventStory(store: Store, messageId: string) {
+  const [events, deliveries, attempts] = await Promise.all([store.events({ messageId, limit: 10 }), store.deliveries({ messageId }), store.deliveryLog(messageId)]);
+  if (events.length === 0) throw httpError('not_found', `no event with messageId ${messageId}`);
+  return { events, deliveries, attempts };
 }
 
 /**
  * The admin API: what happened to an event, per destination, and the levers (retry now, abort,
- * delete a user). With an adminToken it needs `Authorization: Bearer <token>`; without one it
- * answers loopback clients only.
+ * delete a user). It is registered on the operator listener only, whose guard decides who may
+ * call it (src/server/http/operator-guard.ts).
  */
 export function registerAdmin(app: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig>; suppressed: Set<string> }): void {
-  const { store, router, config, suppressed } = deps;
-  const guard = async (req: FastifyRequest) => {
-    if (config.adminToken) {
-      if (req.headers.authorization !== `Bearer ${config.adminToken}`) throw httpError('unauthorized', 'admin API: missing or wrong Bearer token');
-    } else if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '')) {
-      throw httpError('unauthorized', 'admin API: set adminToken to use it from another host');
-    }
-  };
+  const { store, router, suppressed } = deps;
 
   void app.register(async (admin) => {
-    admin.addHook('onRequest', guard);
-    admin.removeAllContentTypeParsers();
-    admin.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-      try {
-        done(null, body === '' ? {} : JSON.parse(body as string));
-      } catch (err) {
-        done(httpError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`), undefined);
-      }
-    });
-
-    admin.get('/events', async (req) => {
-      const q = req.query as Record<string, string>;
+    admin.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery } }, async (req) => {
+      const q = req.query;
       return {
         events: await store.events({
-          source: str(q.source), userKey: str(q.user), messageId: str(q.messageId), type: str(q.type),
-          sinceMs: time(q.since, 'since'), untilMs: time(q.until, 'until'), afterSeq: int(q.afterSeq, 'afterSeq'), limit: Math.min(int(q.limit, 'limit') ?? 100, 1000),
-          newestFirst: q.order === 'desc',
+          source: q.source, userKey: q.user, messageId: q.messageId, type: q.type, sinceMs: toMs(q.since), untilMs: toMs(q.until),
+          afterSeq: q.afterSeq, limit: Math.min(q.limit ?? 100, 1000), newestFirst: q.order === 'desc',
         }),
       };
     });
 
-    admin.get('/deliveries', async (req) => {
-      const q = req.query as Record<string, string>;
-      const state = str(q.state) as DeliveryState | undefined;
-      if (state && !STATES.includes(state)) throw httpError('invalid_body', `state must be one of ${STATES.join(', ')}`);
-      return { deliveries: await store.deliveries({ destination: str(q.destination), state, userKey: str(q.user), messageId: str(q.messageId), limit: Math.min(int(q.limit, 'limit') ?? 100, 5000) }) };
+    admin.get<{ Querystring: DeliveriesQuery }>('/deliveries', { schema: { querystring: deliveriesQuery } }, async (req) => {
+      const q = req.query;
+      return { deliveries: await store.deliveries({ destination: q.destination, state: q.state, userKey: q.user, messageId: q.messageId, limit: Math.min(q.limit ?? 100, 5000) }) };
     });
 
-    /** One event's whole story: the event, its deliveries and every attempt. */
-    admin.get('/events/:messageId', async (req) => {
-      const { messageId } = req.params as { messageId: string };
-      const [events, deliveries, attempts] = await Promise.all([store.events({ messageId, limit: 10 }), store.deliveries({ messageId }), store.deliveryLog(messageId)]);
-      if (events.length === 0) throw httpError('not_found', `no event with messageId ${messageId}`);
-      return { events, deliveries, attempts };
-    });
+    admin.get('/events/:messageId', async (req) => eventStory(store, (req.params as { messageId: string }).messageId));
 
     admin.get('/destinations', async () => {
       const now = Date.now();
@@ -83,31 +70,30 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
       };
     });
 
-    admin.post('/deliveries/retry', async (req) => {
-      const body = (req.body ?? {}) as { destination?: string; ids?: number[]; includeAborted?: boolean };
+    admin.post('/deliveries/retry', { schema: { body: retryBody } }, async (req) => {
+      const body = req.body as { destination?: string; ids?: number[]; includeAborted?: boolean };
       const retried = await store.retryNow({ destination: body.destination, ids: body.ids, includeAborted: body.includeAborted === true }, Date.now());
       router.probeNow();
       return { ok: true, retried };
     });
 
-    admin.post('/deliveries/abort', async (req) => {
-      const body = (req.body ?? {}) as { ids?: number[]; reason?: string };
-      if (!Array.isArray(body.ids) || body.ids.some((i) => !Number.isInteger(i))) throw httpError('invalid_body', '"ids" must be an array of delivery ids');
+    admin.post('/deliveries/abort', { schema: { body: abortBody } }, async (req) => {
+      const body = req.body as { ids: number[]; reason?: string };
       return { ok: true, aborted: await store.abort(body.ids, `aborted by an operator${body.reason ? `: ${body.reason}` : ''}`, Date.now()) };
     });
 
     /** Stop collecting a user: their later events are refused at ingestion. */
-    admin.post('/users/:userKey/suppress', async (req) => {
+    admin.post('/users/:userKey/suppress', { schema: { params: userParams, body: reasonBody } }, async (req) => {
       const { userKey } = req.params as { userKey: string };
-      const body = (req.body ?? {}) as { reason?: string };
-      await store.suppress(userKey, typeof body.reason === 'string' ? body.reason : null, Date.now());
+      const body = req.body as { reason?: string };
+      await store.suppress(userKey, body.reason ?? null, Date.now());
       suppressed.add(userKey);
       const receipt = { ok: true, userKey, suppressedAt: new Date().toISOString() };
       req.log.warn({ receipt }, 'user suppressed');
       return receipt;
     });
 
-    admin.delete('/users/:userKey/suppress', async (req) => {
+    admin.delete('/users/:userKey/suppress', { schema: { params: userParams } }, async (req) => {
       const { userKey } = req.params as { userKey: string };
       suppressed.delete(userKey);
       return { ok: true, userKey, wasSuppressed: await store.unsuppress(userKey) };
@@ -117,9 +103,9 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
      * GDPR/CCPA erasure: every event, delivery and attempt of the user, with a receipt;
      * `?suppress=true` also refuses their future events.
      */
-    admin.delete('/users/:userKey', async (req) => {
+    admin.delete('/users/:userKey', { schema: { params: userParams, querystring: { type: 'object', properties: { suppress: { type: 'boolean' } } } } }, async (req) => {
       const { userKey } = req.params as { userKey: string };
-      const suppress = (req.query as { suppress?: string }).suppress === 'true';
+      const suppress = (req.query as { suppress?: boolean }).suppress === true;
       if (suppress) {
         await store.suppress(userKey, 'erased', Date.now());
         suppressed.add(userKey);

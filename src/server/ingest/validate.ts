@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES, type EventType, type FerryEvent } from '../../protocol/events.js';
-import type { ServerErrorCode } from '../../protocol/errors.js';
+import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
 import { isPlainObject, jsonKind } from '../../protocol/json.js';
 
 export type Validated =
@@ -99,7 +99,10 @@ export function arrival(receivedAtMs: number, sentAt: unknown): Arrival {
     : { receivedAtMs, receivedAt: new Date(receivedAtMs).toISOString(), sentAt: sentAt as string, sentAtMs: ms };
 }
 
-/** In place, like validateEvent: the event belongs to this request. */
+/** The largest distance from 1970 a JavaScript Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+/** In place, like validateEvent: the event belongs to this request. Throws an `invalid_event` FerryError when the clock cannot be corrected. */
 export function enrich(event: FerryEvent, at: Arrival): FerryEvent {
   const { receivedAt, receivedAtMs } = at;
   const original = event.originalTimestamp ?? event.timestamp;
@@ -112,7 +115,12 @@ export function enrich(event: FerryEvent, at: Arrival): FerryEvent {
   if (original && sentAt && sentAtMs !== undefined && !Number.isNaN(sentAtMs)) {
     out.originalTimestamp = original;
     out.sentAt = sentAt;
-    out.timestamp = new Date(receivedAtMs - (sentAtMs - Date.parse(original))).toISOString();
+    const corrected = receivedAtMs - (sentAtMs - Date.parse(original));
+    // Both dates can be valid and still be too far apart for the result to be a date.
+    if (!(Math.abs(corrected) <= MAX_DATE_MS)) {
+      throw new FerryError('invalid_event', `"originalTimestamp" (${original}) and "sentAt" (${sentAt}) are too far apart to correct the clock`);
+    }
+    out.timestamp = new Date(corrected).toISOString();
   } else {
     out.timestamp = event.timestamp ?? original ?? receivedAt;
   }

@@ -1,0 +1,18 @@
+import cors from '@fastify/cors';
+import fp from 'fastify-plugin';
+
+/**
+ * CORS for the ingestion routes only: any origin may send events (browsers do, from every site
+ * that embeds the SDK), without credentials. Registered inside the ingestion scope, so its hooks
+ * and its OPTIONS route exist there and nowhere else; the operator listener never sees it.
+ */
+export const ingestCors = fp(async (scope) => {
+  await scope.register(cors, {
+    origin: true,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'Content-Encoding', 'Authorization', 'X-Request-Id'],
+    exposedHeaders: ['Retry-After', 'X-Request-Id'],
+    maxAge: 86400,
+    credentials: false,
+  });
+}, { name: 'ferry-ingest-cors' });
