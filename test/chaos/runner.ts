@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { seededRandom } from '../helpers/chaos-random.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 
@@ -85,11 +85,26 @@ export function summaryTable(rows: Row[]): string {
   return [head, '|---|---|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }
 
-/** Prints the table and keeps it in test-results/ for the README. */
-export function report(rows: Row[], seed: number): void {
-  if (rows.length === 0) return;
-  const table = summaryTable(rows);
-  process.stdout.write(`\nChaos suite, seed ${seed}:\n${table}\n`);
+/**
+ * Rows go to a file as each scenario ends: Playwright replaces its worker process after a failed
+ * test, so the table is assembled at the end by the main process (global teardown).
+ */
+const ROWS_FILE = 'test-results/chaos-rows.jsonl';
+
+export function resetRows(): void {
+  rmSync(ROWS_FILE, { force: true });
+}
+
+export function keepRow(row: Row): void {
   mkdirSync('test-results', { recursive: true });
+  appendFileSync(ROWS_FILE, `${JSON.stringify(row)}\n`);
+}
+
+/** Prints the table and keeps it in test-results/chaos-summary.md for the README. */
+export function report(seed: string): void {
+  if (!existsSync(ROWS_FILE)) return;
+  const rows = readFileSync(ROWS_FILE, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row).sort((a, b) => a.id - b.id);
+  const table = summaryTable(rows);
+  process.stdout.write(`\nChaos suite, seed ${seed} (repeat: CHAOS_SEED=${seed} npm run test:chaos):\n${table}\n`);
   writeFileSync('test-results/chaos-summary.md', `seed ${seed}\n\n${table}\n`);
 }
