@@ -19,6 +19,7 @@ export type ServerErrorCode =
   | 'suppressed'
   | 'overloaded'
   | 'shutting_down'
+  | 'storage_unavailable'
   | 'internal';
 
 /** Codes only the SDK raises (through its `error` and `dropped` events). */

@@ -18,6 +18,7 @@ export const HTTP_STATUS: Record<ServerErrorCode, number> = {
   suppressed: 403,
   overloaded: 503,
   shutting_down: 503,
+  storage_unavailable: 503,
   internal: 500,
 };
 

@@ -18,6 +18,16 @@ interface Pending {
 }
 
 /**
+ * A disk that is full, read-only or failing is an outage to wait out, like overload: 503 with
+ * Retry-After (the transaction rolled back, nothing was acknowledged), not a 500.
+ */
+function storageFailure(err: unknown): Error | undefined {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code)) return undefined;
+  return httpError('storage_unavailable', `the disk refused the write (${code}); nothing was acknowledged, retry later`);
+}
+
+/**
  * Group commit: requests that arrive while a commit is running wait together and are written
  * by the next single transaction. Each request's promise settles only after that commit, so a
  * 2xx always follows durability (G4). A bound on waiting events turns overload into 503s
@@ -90,7 +100,8 @@ export class Ingester {
       }
       for (const l of this.onCommit) l();
     } catch (err) {
-      for (const p of group) p.reject(err);
+      const failure = storageFailure(err) ?? err;
+      for (const p of group) p.reject(failure);
     } finally {
       for (const p of group) this.pendingEvents -= p.events.length;
       this.committing = false;

@@ -1,0 +1,6 @@
+import { resetRows } from './runner.js';
+
+/** A fresh summary for this run. */
+export default function globalSetup(): void {
+  resetRows();
+}

@@ -1,0 +1,57 @@
+import { Analytics } from '@segment/analytics-node';
+import { labels, launchProfile, openTracker, trackLabels } from '../../helpers/chaos-browser.js';
+import { awaitDelivery, tally } from '../../helpers/chaos-ledger.js';
+import { WRITE_KEY, startWorld } from '../../helpers/chaos-world.js';
+import type { Scenario } from '../scenario.js';
+
+const KILLS = 3;
+
+export const serverKilledUnderLoad: Scenario = {
+  id: 3,
+  title: 'Server SIGKILLed and restarted 3× under load (3 pages + analytics-node)',
+  budgetMs: 120_000,
+  async run({ rng, defer, note }) {
+    const world = await startWorld();
+    defer(() => world.close());
+    const context = await launchProfile(world.profileDir());
+    defer(() => context.close().catch(() => undefined));
+    const url = world.pageUrl({ flushAt: 30 });
+    const pages = [];
+    for (let t = 0; t < 3; t++) pages.push(await openTracker(context, url));
+    const node = new Analytics({ writeKey: WRITE_KEY, host: world.site.url, flushAt: 20, flushInterval: 100, maxRetries: 1000, httpRequestTimeout: 5000 });
+    const nodeErrors: unknown[] = [];
+    node.on('error', (e) => nodeErrors.push(e));
+    const tracked: string[] = [];
+    let loading = true;
+    const load = (async () => {
+      for (let round = 0; loading && round < 40; round++) {
+        for (const [t, page] of pages.entries()) {
+          const batch = labels(`t${t}`, rng.int(3, 10), tracked.filter((l) => l.startsWith(`t${t}:`)).length);
+          await trackLabels(page, batch);
+          tracked.push(...batch);
+        }
+        // analytics-node may send batches concurrently: its labels are counted, not order-checked.
+        for (let i = 0; i < 5; i++) {
+          const label = `node-${tracked.filter((l) => l.startsWith('node-')).length}`;
+          node.track({ userId: 'node-user', event: 'chaos', properties: { label } });
+          tracked.push(label);
+        }
+        await new Promise((r) => setTimeout(r, rng.int(100, 300)));
+      }
+    })();
+    for (let k = 0; k < KILLS; k++) {
+      await new Promise((r) => setTimeout(r, rng.int(1000, 3000)));
+      const storedBefore = world.stored().length;
+      await world.killFerry('SIGKILL');
+      await new Promise((r) => setTimeout(r, rng.int(300, 1500)));
+      await world.restartFerry();
+      note(`kill ${k + 1}: ${storedBefore}+ events stored before it`);
+    }
+    loading = false;
+    await load;
+    await node.closeAndFlush({ timeout: 30_000 });
+    await awaitDelivery(world, tracked, 60_000);
+    const failures = nodeErrors.length ? [`analytics-node reported ${nodeErrors.length} error(s): ${String(nodeErrors[0])}`] : [];
+    return { tally: tally(world, tracked), failures };
+  },
+};
