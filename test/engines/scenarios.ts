@@ -311,7 +311,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a second window navigated away after the other delivered its events sends nothing again',
     knownBug: 'the leaving window re-sends every event it tracked, uncompressed, outside the lock',
-    run: (ctx) => secondWindowLeaves(ctx, (tab) => tab.goto('about:blank')),
+    run: (ctx) => secondWindowLeaves(ctx, (tab) => tab.goto(ctx.site.page('<p>another page of the site, without the SDK</p>'))),
   },
   {
     name: 'IndexedDB blocked: the localStorage fallback is announced and events still arrive in order',

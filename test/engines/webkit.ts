@@ -29,10 +29,10 @@ class WebDriverClient {
    * WebDriver has one current window per session: every tab's command runs in turn, switching
    * to its window first, so two tabs driven at once never talk to each other's page.
    */
-  inWindow<T>(handle: string, fn: () => Promise<T>): Promise<T> {
+  inWindow<T>(session: string, handle: string, fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
       if (this.current !== handle) {
-        await this.command('POST', '/window', { handle });
+        await this.command('POST', `/session/${session}/window`, { handle });
         this.current = handle;
       }
       return fn();
@@ -41,8 +41,14 @@ class WebDriverClient {
     return run;
   }
 
+  /** After its window closed, the session has no current window until the next switch. */
   forget(handle: string): void {
     if (this.current === handle) this.current = '';
+  }
+
+  /** A new window, opened from the session's first window (WebDriver needs a live current window for it). */
+  newWindow(session: string, home: string): Promise<string> {
+    return this.inWindow(session, home, () => this.command<{ handle: string }>('POST', `/session/${session}/window/new`, { type: 'window' })).then((w) => w.handle);
   }
 }
 
@@ -56,16 +62,16 @@ function asyncScript(expression: string): string {
 function webkitTab(client: WebDriverClient, session: string, handle: string): Tab {
   const prefix = `/session/${session}`;
   return {
-    goto: (url) => client.inWindow(handle, () => client.command('POST', `${prefix}/url`, { url })).then(() => undefined),
+    goto: (url) => client.inWindow(session, handle, () => client.command('POST', `${prefix}/url`, { url })).then(() => undefined),
     async evaluate<A, R>(fn: PageFunction<A, R>, arg: A): Promise<R> {
-      const result = await client.inWindow(handle, () =>
+      const result = await client.inWindow(session, handle, () =>
         client.command<{ ok: boolean; value?: R; error?: string }>('POST', `${prefix}/execute/async`, { script: asyncScript(pageExpression(fn, arg)), args: [] }),
       );
       if (!result.ok) throw new Error(`in the page: ${result.error}`);
       return result.value as R;
     },
     close: () =>
-      client.inWindow(handle, async () => {
+      client.inWindow(session, handle, async () => {
         await client.command('DELETE', `${prefix}/window`);
         client.forget(handle);
       }),
@@ -93,22 +99,23 @@ export const webkit: Engine = {
     });
     const id = created.sessionId;
     // The session's first window stays open on its blank page: closing a session's last window ends the session.
+    const home = await client.command<string>('GET', `/session/${id}/window`);
     return {
       version: `WebKitGTK ${created.capabilities.browserVersion}`,
       async newTab(url) {
         // Separate windows, not tabs: a background tab of MiniBrowser is hidden (visibilitychange), unlike the other engines' tabs here.
-        const { handle } = await client.command<{ handle: string }>('POST', `/session/${id}/window/new`, { type: 'window' });
+        const handle = await client.newWindow(id, home);
         const t = webkitTab(client, id, handle);
         await t.goto(url);
         return t;
       },
       async cookies(url) {
         // WebDriver reads the cookies of the current page's document: open the URL in a scratch window.
-        const scratch = (await client.command<{ handle: string }>('POST', `/session/${id}/window/new`, { type: 'window' })).handle;
+        const scratch = await client.newWindow(id, home);
         const t = webkitTab(client, id, scratch);
         try {
           await t.goto(url);
-          const all = await client.inWindow(scratch, () => client.command<Array<{ name: string; value: string; expiry?: number }>>('GET', `/session/${id}/cookie`));
+          const all = await client.inWindow(id, scratch, () => client.command<Array<{ name: string; value: string; expiry?: number }>>('GET', `/session/${id}/cookie`));
           return all.map((c) => ({ name: c.name, value: c.value, expires: c.expiry }));
         } finally {
           await t.close();
