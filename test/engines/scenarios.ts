@@ -31,18 +31,18 @@ export interface Scenario {
 }
 
 type Ev = Record<string, unknown>;
-const tracks = (events: Ev[]) => events.filter((e) => e.type === 'track');
-const names = (events: Ev[]) => events.map((e) => e.event);
-const seq = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+export const tracks = (events: Ev[]) => events.filter((e) => e.type === 'track');
+export const names = (events: Ev[]) => events.map((e) => e.event);
+export const seq = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 const POLL = { timeout: 60_000 };
 
 /** A page on the site's origin loading the IIFE through the README's snippet. */
-function pageUrl(site: Site, load: Record<string, unknown>, opts: { before?: string; after?: string; src?: string } = {}): string {
+export function pageUrl(site: Site, load: Record<string, unknown>, opts: { before?: string; after?: string; src?: string } = {}): string {
   const snippet = readmeSnippet({ src: opts.src ?? '/dist/ferry.iife.js', load: { writeKey: site.writeKey, ...load } });
   return site.page((opts.before ?? '') + snippet + (opts.after ?? ''));
 }
 
-interface PageState {
+export interface PageState {
   storage: string;
   queued: number;
   buffered: number;
@@ -56,7 +56,7 @@ interface Features {
 }
 
 /** Waits in the page until the bundle replaced the stub and the queue is open. */
-async function ready(tab: Tab): Promise<void> {
+export async function ready(tab: Tab): Promise<void> {
   await tab.evaluate(async () => {
     for (let i = 0; i < 600; i++) {
       const f = (window as unknown as { ferry?: { state?: () => Promise<{ storage: string }> } }).ferry;
@@ -67,7 +67,7 @@ async function ready(tab: Tab): Promise<void> {
   }, null);
 }
 
-function state(tab: Tab): Promise<PageState> {
+export function state(tab: Tab): Promise<PageState> {
   return tab.evaluate(() => (window as unknown as { ferry: { state(): Promise<PageState> } }).ferry.state(), null);
 }
 
@@ -83,7 +83,7 @@ function features(tab: Tab): Promise<Features> {
   }, null);
 }
 
-function trackMany(tab: Tab, prefix: string, n: number): Promise<void> {
+export function trackMany(tab: Tab, prefix: string, n: number): Promise<void> {
   return tab.evaluate(({ prefix, n }) => {
     const f = (window as unknown as { ferry: { track(e: string, p: object): void } }).ferry;
     for (let i = 0; i < n; i++) f.track(`${prefix}${i}`, { i });
@@ -128,12 +128,18 @@ async function secondWindowLeaves(ctx: ScenarioContext, leave: (tab: Tab) => Pro
   expect(site.maxConcurrent).toBe(1);
 }
 
-/** A page that drives itself from its query string and reports its SDK state every 250 ms. */
-const SELF_DRIVING = `<script>
+/** A page that drives itself from its query string (phase 1: track; hide: track, then be hidden) and reports its SDK state every 250 ms. */
+export const SELF_DRIVING = `<script>
 (function () {
   var q = new URLSearchParams(location.search);
   var phase = q.get('phase');
-  if (phase === '1') for (var i = 0; i < 20; i++) ferry.track('k' + i, { i: i });
+  if (phase === '1' || phase === 'hide') for (var i = 0; i < 20; i++) ferry.track('k' + i, { i: i });
+  if (phase === 'hide') addEventListener('load', function () {
+    setTimeout(function () {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: function () { return 'hidden'; } });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, 200);
+  });
   function tick() {
     if (typeof ferry.state !== 'function') return setTimeout(tick, 50);
     ferry.state().then(function (s) {
