@@ -1,7 +1,7 @@
 import { chromium as playwrightChromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumPath } from '../../playwright.config.js';
 import { requireBinary, spawnGroup } from '../helpers/engine-process.js';
-import { pageExpression, type Engine, type PageFunction, type ProfileRun, type Session, type Tab } from './engine.js';
+import { PHONE, pageExpression, type Engine, type PageFunction, type ProfileRun, type Session, type Tab } from './engine.js';
 
 /** The same flags as playwright.config.ts: a quiet Chromium that talks to nobody but the test. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -24,6 +24,17 @@ export function chromiumSession(browser: Browser, context: BrowserContext): Sess
     },
     async cookies(url) {
       return (await context.cookies(url)).map((c) => ({ name: c.name, value: c.value, expires: c.expires > 0 ? c.expires : undefined }));
+    },
+    async newPhoneTab(url) {
+      const phone = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+      const page = await phone.newPage();
+      await page.goto(url);
+      return {
+        ...tab(page),
+        tap: (selector) => page.tap(selector),
+        screenshot: async (path) => void (await page.screenshot({ path })),
+        close: () => phone.close(),
+      };
     },
     close: () => browser.close(),
   };

@@ -28,8 +28,19 @@ export interface Tab {
   close(): Promise<void>;
 }
 
+/** A tab in a phone's viewport with touch input. */
+export interface PhoneTab extends Tab {
+  /** A touch tap on the element (touchstart/touchend, then the click the browser synthesizes). */
+  tap(selector: string): Promise<void>;
+  screenshot(path: string): Promise<void>;
+}
+
+export const PHONE = { width: 390, height: 844 };
+
 /** A remote-controlled browser on a throwaway profile. */
 export interface Session {
+  /** Where the engine's driver can emulate a phone (viewport and touch); Firefox's cannot. */
+  newPhoneTab?(url: string): Promise<PhoneTab>;
   readonly version: string;
   /** A new top-level browsing context (a tab, or a window where that is how the engine shows two pages at once). */
   newTab(url: string): Promise<Tab>;

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { xDisplay } from '../helpers/engine-display.js';
 import { freePort, requireBinary, spawnGroup, until, type GroupProcess } from '../helpers/engine-process.js';
-import { pageExpression, type Engine, type PageFunction, type ProfileRun, type Session, type Tab } from './engine.js';
+import { PHONE, pageExpression, type Engine, type PageFunction, type ProfileRun, type Session, type Tab } from './engine.js';
 
 export const miniBrowserPath = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 export const webkitDriverPath = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
@@ -108,6 +108,33 @@ export const webkit: Engine = {
         const t = webkitTab(client, id, handle);
         await t.goto(url);
         return t;
+      },
+      async newPhoneTab(url) {
+        const handle = await client.newWindow(id, home);
+        const t = webkitTab(client, id, handle);
+        const prefix = `/session/${id}`;
+        // The window's outer size: the page gets the phone's width, a little less height (no toolbar in automation).
+        await client.inWindow(id, handle, () => client.command('POST', `${prefix}/window/rect`, PHONE));
+        await t.goto(url);
+        return {
+          ...t,
+          tap: (selector) =>
+            client.inWindow(id, handle, async () => {
+              const el = await client.command<Record<string, string>>('POST', `${prefix}/element`, { using: 'css selector', value: selector });
+              await client.command('POST', `${prefix}/actions`, {
+                actions: [{ type: 'pointer', id: 'finger', parameters: { pointerType: 'touch' }, actions: [
+                  { type: 'pointerMove', duration: 0, origin: el, x: 0, y: 0 },
+                  { type: 'pointerDown', button: 0 },
+                  { type: 'pointerUp', button: 0 },
+                ] }],
+              });
+              await client.command('DELETE', `${prefix}/actions`);
+            }),
+          screenshot: (path) =>
+            client.inWindow(id, handle, async () => {
+              writeFileSync(path, Buffer.from(await client.command<string>('GET', `${prefix}/screenshot`), 'base64'));
+            }),
+        };
       },
       async cookies(url) {
         // WebDriver reads the cookies of the current page's document: open the URL in a scratch window.
