@@ -54,6 +54,16 @@ export interface MemoryDestinationConfig extends DestinationBase {
 
 export type DestinationConfig = WebhookDestinationConfig | FileDestinationConfig | MemoryDestinationConfig;
 
+export interface IdentityCookieConfig {
+  /** The SDK's anonymousId cookie name. */
+  name: string;
+  /** Browsers cap any cookie at 400 days. */
+  maxAgeDays: number;
+  /** e.g. example.com, so that www.example.com reads a cookie set by collect.example.com. */
+  domain?: string;
+  secure: boolean;
+}
+
 export interface SourceConfig {
   name: string;
   writeKeys: string[];
@@ -77,6 +87,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** Admin API token (Bearer); without one the admin API is served only to loopback clients. */
   adminToken?: string;
+  /** Optional: GET /v1/identity re-issues the SDK's anonymousId cookie from the server (outlives Safari's 7-day cap on script cookies). */
+  identityCookie?: IdentityCookieConfig;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
 }
@@ -134,6 +146,16 @@ const schema = {
     retentionHours: { type: 'number', exclusiveMinimum: 0, default: 7 * 24 },
     shutdownTimeoutMs: { type: 'integer', minimum: 0, default: 10_000 },
     adminToken: { type: 'string', minLength: 8 },
+    identityCookie: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'ferry_aid' },
+        maxAgeDays: { type: 'integer', minimum: 1, maximum: 400, default: 400 },
+        domain: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' },
+        secure: { type: 'boolean', default: true },
+      },
+    },
     sources: {
       type: 'array',
       minItems: 1,
