@@ -1,42 +1,44 @@
 #!/usr/bin/env node
-// Makes sure what `npm test` needs outside npm is here: Chromium for the Playwright tests, and
-// strace for G4's proof (test/server/durability-fsync.test.ts traces the server's fsyncs).
-// Installs Debian's chromium and strace with apt-get when missing and possible; otherwise says what to do.
+// Makes sure what `npm test` needs outside npm is here: Chromium (Playwright tests), strace for
+// G4's proof (test/server/durability-fsync.test.ts traces the server's fsyncs), and for the
+// engine suite Firefox ESR, WebKitGTK's WebDriver with its MiniBrowser, and Xvfb (MiniBrowser has
+// no headless mode). Installs Debian's packages with apt-get when missing and possible; otherwise
+// says exactly what is missing and how to install it, and fails.
 import { existsSync } from 'node:fs';
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const needs = [
+  { what: 'Chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pkg: 'chromium', version: (p) => execSync(`${p} --version`, { encoding: 'utf8' }) },
+  { what: 'strace', path: process.env.STRACE_PATH ?? '/usr/bin/strace', pkg: 'strace', version: (p) => execSync(`${p} -V`, { encoding: 'utf8' }).split('\n')[0] },
+  { what: 'Firefox ESR', path: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', pkg: 'firefox-esr', version: (p) => execSync(`${p} --version`, { encoding: 'utf8' }) },
+  { what: 'WebKitWebDriver', path: process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver', pkg: 'webkit2gtk-driver', version: () => execSync(`dpkg-query -W -f='WebKitGTK \${Version}' libwebkit2gtk-4.1-0`, { encoding: 'utf8' }) },
+  { what: 'MiniBrowser', path: process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', pkg: 'webkit2gtk-driver', version: () => '' },
+  { what: 'Xvfb', path: '/usr/bin/Xvfb', pkg: 'xvfb', version: () => '' },
+];
 
 function run(cmd) {
   execSync(cmd, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-if (!existsSync(chromium)) {
+const missing = needs.filter((n) => !existsSync(n.path));
+if (missing.length > 0) {
+  const pkgs = [...new Set(missing.map((n) => n.pkg))];
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = root ? '' : 'sudo ';
-  console.log(`[setup] ${chromium} is missing: installing Debian's chromium`);
+  console.log(`[setup] missing: ${missing.map((n) => `${n.what} (${n.path})`).join(', ')}; installing ${pkgs.join(' ')}`);
   try {
     run(`${sudo}apt-get update -qq`);
-    run(`${sudo}apt-get install -y -qq chromium`);
+    run(`${sudo}apt-get install -y -qq ${pkgs.join(' ')}`);
   } catch {
-    console.error(`[setup] could not install Chromium. Install it with:\n  apt-get update && apt-get install -y chromium\nor point CHROMIUM_PATH at a Chromium binary.`);
+    // Fall through: the check below names what is still missing.
+  }
+  const still = needs.filter((n) => !existsSync(n.path));
+  if (still.length > 0) {
+    console.error(`[setup] could not install what the tests need. Still missing:\n${still.map((n) => `  ${n.what}: ${n.path} (Debian package ${n.pkg})`).join('\n')}\nInstall with:\n  apt-get update && apt-get install -y ${[...new Set(still.map((n) => n.pkg))].join(' ')}\nor point CHROMIUM_PATH / STRACE_PATH / FIREFOX_PATH / WEBKIT_DRIVER_PATH / MINIBROWSER_PATH at the binaries.`);
     process.exit(1);
   }
 }
-console.log(`[setup] chromium: ${execSync(`${chromium} --version`, { encoding: 'utf8' }).trim()}`);
-
-// strace: G4's proof fails, on purpose, where it cannot run; CI must run it.
-const strace = process.env.STRACE_PATH ?? 'strace';
-const straceVersion = () => spawnSync(strace, ['-V'], { encoding: 'utf8' });
-if (straceVersion().error) {
-  const sudo = typeof process.getuid === 'function' && process.getuid() === 0 ? '' : 'sudo ';
-  console.log(`[setup] ${strace} is missing: installing Debian's strace`);
-  try {
-    run(`${sudo}apt-get update -qq`);
-    run(`${sudo}apt-get install -y -qq strace`);
-  } catch {
-    console.error(`[setup] could not install strace. Install it with:\n  apt-get update && apt-get install -y strace\nor point STRACE_PATH at a strace binary.`);
-    process.exit(1);
-  }
+for (const n of needs) {
+  const v = n.version(n.path).trim();
+  if (v) console.log(`[setup] ${n.what}: ${v}`);
 }
-console.log(`[setup] strace: ${straceVersion().stdout.split('\n')[0]}`);

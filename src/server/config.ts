@@ -56,6 +56,16 @@ export interface MemoryDestinationConfig extends DestinationBase {
 
 export type DestinationConfig = WebhookDestinationConfig | FileDestinationConfig | MemoryDestinationConfig;
 
+export interface IdentityCookieConfig {
+  /** The SDK's anonymousId cookie name. */
+  name: string;
+  /** Browsers cap any cookie at 400 days. */
+  maxAgeDays: number;
+  /** e.g. example.com, so that www.example.com reads a cookie set by collect.example.com. */
+  domain?: string;
+  secure: boolean;
+}
+
 export interface SourceConfig {
   name: string;
   writeKeys: string[];
@@ -103,6 +113,8 @@ export interface ServerConfig {
    */
   publicUrl?: string;
   router: RouterConfig;
+  /** Optional: GET /v1/identity re-issues the SDK's anonymousId cookie from the server (outlives Safari's 7-day cap on script cookies). */
+  identityCookie?: IdentityCookieConfig;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
 }
@@ -188,6 +200,16 @@ const schema = {
       default: {},
       additionalProperties: false,
       properties: { leaseMs: { type: 'integer', minimum: 500, maximum: 3600_000, default: 60_000 } },
+    },
+    identityCookie: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'ferry_aid' },
+        maxAgeDays: { type: 'integer', minimum: 1, maximum: 400, default: 400 },
+        domain: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' },
+        secure: { type: 'boolean', default: true },
+      },
     },
     sources: {
       type: 'array',

@@ -3,6 +3,7 @@ import type { ServerConfig } from '../config.js';
 import { httpError } from '../errors.js';
 import type { Ingester } from '../ingest/ingester.js';
 import { compatSettings } from './compat-settings.js';
+import { identityCookie } from './identity-cookie.js';
 import type { Metrics } from '../metrics.js';
 import { createBaseApp, errorBody, type BaseOptions } from './base-app.js';
 import { ingestBody } from './ingest-body.js';
@@ -31,12 +32,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Raw bodies: compressed input is bounded here, decompressed input in decodeBody.
   const app = createBaseApp({ logger: deps.logger, bodyLimit: config.maxBatchBytes + 64 * 1024, trustProxy: config.trustProxy });
 
-  app.addHook('onRequest', async (req, reply) => {
-    if (deps.closing() && req.method === 'POST') {
-      reply.header('Retry-After', '5');
-      return reply.code(503).send(errorBody(httpError('shutting_down', 'the server is shutting down; retry shortly')));
-    }
-  });
 
   app.get('/health', async () => ({ ok: true }));
   app.get('/ready', async (_req, reply) => {
@@ -46,6 +41,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   void app.register(async (ingestion) => {
     await ingestion.register(ingestCors);
+    // After CORS, so that a browser can read the 503 and its Retry-After.
+    ingestion.addHook('onRequest', async (req, reply) => {
+      if (deps.closing() && req.method === 'POST') {
+        reply.header('Retry-After', '5');
+        return reply.code(503).send(errorBody(httpError('shutting_down', 'the server is shutting down; retry shortly')));
+      }
+    });
     await ingestion.register(ingestBody, { maxBatchBytes: config.maxBatchBytes });
     await ingestion.register(writeKeyAuth, { sources: config.sources });
     await ingestion.register(ingestRoutes, { ingester: deps.ingester, metrics: deps.metrics, maxEventBytes: config.maxEventBytes, maxBatchBytes: config.maxBatchBytes, suppressed: deps.suppressed });
@@ -56,6 +58,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await settings.register(ingestCors);
     await settings.register(compatSettings, { config });
   });
+
+  if (config.identityCookie) void app.register(identityCookie, config.identityCookie);
 
   return app;
 }
