@@ -7,6 +7,7 @@ import { ConfigError, validateConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
 import { packageRoot } from '../src/server/package-root.js';
 import { eventStory } from '../src/server/admin/routes.js';
+import { LOOPBACK_HOSTS, operatorGuard } from '../src/server/http/operator-guard.js';
 
 export const DEMO_WRITE_KEY = 'demo-write-key';
 export const POISON_EVENT = 'Poison Pill';
@@ -100,40 +101,48 @@ export async function runDemo(argv: string[]): Promise<void> {
         }
       });
 
-      const memory = router.memory('live-feed')!;
-      app.get('/demo/api/state', async () => {
-        const metric = await server.metrics.events.get();
-        const sum = (outcome: string) => metric.values.filter((v) => v.labels.outcome === outcome).reduce((n, v) => n + v.value, 0);
-        const now = Date.now();
-        const destinations = await Promise.all(router.status().map(async (s) => ({ ...s, counts: await store.counts(s.name, now) })));
-        const failing = await store.deliveries({ state: 'failed', limit: 50 });
-        return {
-          now,
-          collectorDown,
-          received: { accepted: sum('accepted'), duplicates: sum('duplicate'), rejected: sum('rejected') },
-          switches: { collectorDown, webhook: webhook.state.mode, memory: memory.behaviour.mode },
-          destinations,
-          nextRetries: failing.map((d) => ({ destination: d.destination, messageId: d.messageId, nextAt: d.nextAt, attempts: d.attempts, lastStatus: d.lastStatus })),
-          recent: (await store.events({ limit: 15, newestFirst: true })).map((e) => ({ seq: e.seq, messageId: e.messageId, type: e.type, name: e.event.event ?? e.event.name ?? '', userKey: e.userKey, receivedAt: e.receivedAt })),
-          feed: memory.received.slice(-8).reverse().map((e) => ({ messageId: e.messageId, type: e.type, name: e.event ?? e.name ?? '' })),
-        };
-      });
+      // The demo page's own operator console (state, stored events with their traits, the
+      // switches) sits on the public listener, so it gets the operator listener's guard: a Host
+      // that names this machine (a rebinding page sends its own name) and no page of another
+      // origin (a text/plain POST needs no preflight). Any IP literal is allowed: a phone opens
+      // the demo by the machine's LAN address, and no DNS answer can rebind an address.
+      void app.register(async (api) => {
+        await api.register(operatorGuard, { allowedHosts: [...LOOPBACK_HOSTS, config.host.toLowerCase()], allowIpLiterals: true, surface: 'demo API' });
+        const memory = router.memory('live-feed')!;
+        api.get('/demo/api/state', async () => {
+          const metric = await server.metrics.events.get();
+          const sum = (outcome: string) => metric.values.filter((v) => v.labels.outcome === outcome).reduce((n, v) => n + v.value, 0);
+          const now = Date.now();
+          const destinations = await Promise.all(router.status().map(async (s) => ({ ...s, counts: await store.counts(s.name, now) })));
+          const failing = await store.deliveries({ state: 'failed', limit: 50 });
+          return {
+            now,
+            collectorDown,
+            received: { accepted: sum('accepted'), duplicates: sum('duplicate'), rejected: sum('rejected') },
+            switches: { collectorDown, webhook: webhook.state.mode, memory: memory.behaviour.mode },
+            destinations,
+            nextRetries: failing.map((d) => ({ destination: d.destination, messageId: d.messageId, nextAt: d.nextAt, attempts: d.attempts, lastStatus: d.lastStatus })),
+            recent: (await store.events({ limit: 15, newestFirst: true })).map((e) => ({ seq: e.seq, messageId: e.messageId, type: e.type, name: e.event.event ?? e.event.name ?? '', userKey: e.userKey, receivedAt: e.receivedAt })),
+            feed: memory.received.slice(-8).reverse().map((e) => ({ messageId: e.messageId, type: e.type, name: e.event ?? e.name ?? '' })),
+          };
+        });
 
-      // The page's timeline. The demo page is its own operator console on purpose (it shows
-      // stored events); a real deployment reads stories from the operator listener only.
-      app.get('/demo/api/events/:messageId', async (req) => eventStory(store, (req.params as { messageId: string }).messageId));
+        // The page's timeline. The demo page is its own operator console on purpose (it shows
+        // stored events); a real deployment reads stories from the operator listener only.
+        api.get('/demo/api/events/:messageId', async (req) => eventStory(store, (req.params as { messageId: string }).messageId));
 
-      app.post('/demo/api/switch', async (req) => {
-        const body = JSON.parse(String(req.body ?? '{}')) as { collectorDown?: boolean; webhook?: WebhookMode; memory?: 'ok' | 'fail' };
-        if (typeof body.collectorDown === 'boolean') collectorDown = body.collectorDown;
-        if (body.webhook && ['ok', 'fail', 'slow'].includes(body.webhook)) webhook.state.mode = body.webhook;
-        if (body.memory && ['ok', 'fail'].includes(body.memory)) memory.behaviour = { ...memory.behaviour, mode: body.memory };
-        // Healing a destination should show at once, not after the breaker's next probe.
-        if (body.webhook === 'ok' || body.memory === 'ok') {
-          await store.retryNow({}, Date.now());
-          router.probeNow();
-        }
-        return { ok: true, collectorDown, webhook: webhook.state.mode, memory: memory.behaviour.mode };
+        api.post('/demo/api/switch', async (req) => {
+          const body = JSON.parse(String(req.body ?? '{}')) as { collectorDown?: boolean; webhook?: WebhookMode; memory?: 'ok' | 'fail' };
+          if (typeof body.collectorDown === 'boolean') collectorDown = body.collectorDown;
+          if (body.webhook && ['ok', 'fail', 'slow'].includes(body.webhook)) webhook.state.mode = body.webhook;
+          if (body.memory && ['ok', 'fail'].includes(body.memory)) memory.behaviour = { ...memory.behaviour, mode: body.memory };
+          // Healing a destination should show at once, not after the breaker's next probe.
+          if (body.webhook === 'ok' || body.memory === 'ok') {
+            await store.retryNow({}, Date.now());
+            router.probeNow();
+          }
+          return { ok: true, collectorDown, webhook: webhook.state.mode, memory: memory.behaviour.mode };
+        });
       });
     },
   });

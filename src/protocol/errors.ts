@@ -15,6 +15,7 @@ export type ServerErrorCode =
   | 'event_too_deep'
   | 'event_too_many_keys'
   | 'batch_too_large'
+  | 'batch_too_many_events'
   | 'unsupported_encoding'
   | 'suppressed'
   | 'overloaded'

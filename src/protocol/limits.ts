@@ -13,3 +13,10 @@ export const DEFAULT_DEDUPE_WINDOW_HOURS = 7 * 24;
  */
 export const MAX_EVENT_DEPTH = 64;
 export const MAX_EVENT_KEYS = 2000;
+/**
+ * Events in one batch. Each one listed in `rejected` costs work and answer bytes, and
+ * `{"batch":[0,0,…]}` gzips 250,000 items into half a kilobyte: without a count the answer
+ * would not be bounded by the request. Clients send far fewer (this SDK at most `flushAt`,
+ * analytics-node 15, analytics.js its batching size).
+ */
+export const MAX_BATCH_EVENTS = 5000;

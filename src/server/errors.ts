@@ -14,6 +14,7 @@ export const HTTP_STATUS: Record<ServerErrorCode, number> = {
   event_too_deep: 400,
   event_too_many_keys: 400,
   batch_too_large: 413,
+  batch_too_many_events: 413,
   unsupported_encoding: 415,
   suppressed: 403,
   overloaded: 503,

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig, SourceConfig } from '../config.js';
 import { httpError } from '../errors.js';
+import { validHost } from './host-header.js';
+
+export { validHost };
 
 /**
  * The configuration that third-party browser SDKs fetch before they send anything, answered
@@ -27,20 +30,6 @@ export interface PublicBase {
 
 /** Answers derived from the configured publicUrl are the same for everybody: caches may keep them a while. */
 const CACHE_SECONDS = 60;
-
-// A Host header is a name or address and an optional port, nothing else: no userinfo, path,
-// spaces, quotes or control characters can reach a served URL. Lengths per RFC 1035.
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-const HOST_RE = new RegExp(`^(?:(?:${LABEL})(?:\\.${LABEL})*\\.?|\\[[0-9A-Fa-f:.]{2,45}\\])(?::(\\d{1,5}))?$`);
-
-/** The Host header if it is a plain host[:port], lower-cased; otherwise undefined. */
-export function validHost(host: string | undefined): string | undefined {
-  if (!host || host.length > 253 + 6) return undefined;
-  const m = HOST_RE.exec(host);
-  if (!m) return undefined;
-  if (m[1] !== undefined && Number(m[1]) > 65535) return undefined;
-  return host.toLowerCase();
-}
 
 /**
  * The configured publicUrl wins: behind a proxy or TLS terminator only it can be right, and it

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { BatchResponse, EventType, RejectedEvent } from '../../protocol/events.js';
 import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
+import { MAX_BATCH_EVENTS } from '../../protocol/limits.js';
 import { httpError } from '../errors.js';
 import type { Ingester, IngestItem } from '../ingest/ingester.js';
 import { envelopeOf, prepareEvents, type PrepareOptions } from '../ingest/prepare.js';
@@ -45,6 +46,9 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scop
     const body = req.body as Record<string, unknown>;
     if (!Array.isArray(body.batch)) throw httpError('invalid_body', '"batch" must be an array of events');
     if (body.batch.length === 0) throw httpError('empty_batch', '"batch" is empty');
+    // Before any per-event work: each item could cost a line in `rejected`, and the answer must
+    // stay bounded by the request, however well the body compressed.
+    if (body.batch.length > MAX_BATCH_EVENTS) throw httpError('batch_too_many_events', `"batch" holds ${body.batch.length} items; at most ${MAX_BATCH_EVENTS} per batch`);
     const envelope = envelopeOf(body, maxBatchBytes, body.batch.length);
     const { items, rejected } = prepareEvents(body.batch, undefined, envelope, receivedAt, prepareOptions(req));
     return respond(reply, req.source, items, rejected, receivedAt);

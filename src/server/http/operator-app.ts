@@ -3,10 +3,7 @@ import type { AdminConfig } from '../config.js';
 import { httpError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { createBaseApp, type BaseOptions } from './base-app.js';
-import { operatorGuard } from './operator-guard.js';
-
-/** Loopback names, always allowed in the Host header of the operator listener. */
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+import { LOOPBACK_HOSTS, operatorGuard } from './operator-guard.js';
 
 export interface OperatorAppDeps {
   admin: Readonly<AdminConfig>;

@@ -3,20 +3,23 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { FerryError } from '../../protocol/errors.js';
 import { httpError } from '../errors.js';
+import { hostnameOf, isIpLiteral, validHost } from './host-header.js';
+
+/** Loopback names, always allowed in the Host header of an operator surface. */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
 
 export interface OperatorGuardOptions {
   /** Bearer token every request must carry, when set. */
   token?: string;
   /** Host names the Host header may name (lower case; IPv6 in brackets). */
   allowedHosts: readonly string[];
-}
-
-/** `example.com:8081` → `example.com`, `[::1]:8081` → `[::1]`. */
-export function hostnameOf(host: string): string {
-  const h = host.trim().toLowerCase();
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
-  const colon = h.indexOf(':');
-  return colon === -1 ? h : h.slice(0, colon);
+  /**
+   * Also allow any IPv4 or IPv6 literal: DNS rebinding needs a name, so an address cannot be
+   * one (the demo, opened from a phone by the machine's LAN address).
+   */
+  allowIpLiterals?: boolean;
+  /** Whose API this is, for the refusal messages. */
+  surface?: string;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -44,14 +47,17 @@ const refuse = (message: string) => new FerryError('forbidden', message);
  */
 export const operatorGuard = fp<OperatorGuardOptions>(async (scope, options) => {
   const allowed = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  const surface = options.surface ?? 'operator API';
+  const hostAllowed = (name: string) => allowed.has(name) || (options.allowIpLiterals === true && isIpLiteral(name));
   const expected = options.token === undefined ? undefined : digest(options.token);
   scope.addHook('onRequest', async (req: FastifyRequest) => {
-    const host = req.headers.host;
-    if (!host || !allowed.has(hostnameOf(host))) throw refuse(`operator API: the Host "${host ?? ''}" is not one of admin.allowedHosts`);
+    // Parsed strictly: a Host that is not a plain host[:port] is refused as a whole.
+    const host = validHost(req.headers.host);
+    if (!host || !hostAllowed(hostnameOf(host))) throw refuse(`${surface}: the Host "${req.headers.host ?? ''}" is not an allowed host[:port]`);
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) throw refuse('operator API: requests from web pages of another origin are refused');
+    if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) throw refuse(`${surface}: requests from web pages of another origin are refused`);
     const site = req.headers['sec-fetch-site'];
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') throw refuse('operator API: requests from web pages of another origin are refused');
-    if (expected && !tokenMatches(expected, req.headers.authorization)) throw httpError('unauthorized', 'operator API: missing or wrong Bearer token');
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') throw refuse(`${surface}: requests from web pages of another origin are refused`);
+    if (expected && !tokenMatches(expected, req.headers.authorization)) throw httpError('unauthorized', `${surface}: missing or wrong Bearer token`);
   });
 }, { name: 'ferry-operator-guard' });
