@@ -277,10 +277,14 @@ export class Analytics {
     const now = this.callTimeMs ?? Date.now();
     const middleware = this.options!.middleware;
     let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.identity!.get(), options, now) : null;
+    const built = event?.messageId;
     for (const mw of middleware) {
       event = mw(event!);
-      if (!event) return;
+      if (event === null) return;
+      if (!isPlainObject(event)) throw new FerryError('invalid_call', `${type}(): middleware returned ${typeof event}, not an event or null; not queued`);
     }
+    // A middleware that rebuilt the event without its messageId gets the one it was given.
+    if (event && (typeof event.messageId !== 'string' || !event.messageId)) event = { ...event, messageId: built };
     let messageId = String(event?.messageId ?? '');
     let json = '';
     let problem: ErrorCode | undefined;
@@ -301,8 +305,11 @@ export class Analytics {
     this.queue!.push({ json, messageId, enqueuedAt: Date.now() });
   }
 
-  private written(count: number, evicted: Array<{ messageId: string }>): void {
-    if (evicted.length > 0) this.emitter.emit('dropped', { reason: 'queue_full', count: evicted.length, messageIds: evicted.map((e) => e.messageId) });
+  private written(count: number, evicted: Array<{ id: string; messageId: string }>): void {
+    if (evicted.length > 0) {
+      this.emitter.emit('dropped', { reason: 'queue_full', count: evicted.length, messageIds: evicted.map((e) => e.messageId) });
+      this.flusher?.announce(evicted.map((e) => e.id));
+    }
     this.writtenSinceFlush += count;
     if (this.writtenSinceFlush >= this.options!.flushAt) {
       this.writtenSinceFlush = 0;

@@ -93,13 +93,13 @@ export class IdbStore implements QueueStore {
     return out;
   }
 
-  async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'messageId'>>): Promise<void> {
+  async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'id'>>): Promise<void> {
     if (records.length === 0) return;
     const byChunk = new Map<number, Set<string>>();
     for (const r of records) {
       let set = byChunk.get(r.chunk);
       if (!set) byChunk.set(r.chunk, (set = new Set()));
-      set.add(r.messageId);
+      set.add(r.id);
     }
     const tx = this.db.transaction(['chunks', 'meta'], 'readwrite');
     const chunks = tx.objectStore('chunks');
@@ -108,7 +108,7 @@ export class IdbStore implements QueueStore {
       const chunk = await chunks.get(id);
       // Another tab (or a page-hide send) may have removed it already.
       if (!chunk) continue;
-      const events = chunk.events.filter((e) => !gone.has(e.messageId));
+      const events = chunk.events.filter((e) => !gone.has(e.id));
       removed += chunk.events.length - events.length;
       await (events.length ? chunks.put({ id, events }) : chunks.delete(id));
     }

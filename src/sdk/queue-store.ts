@@ -5,6 +5,12 @@
  */
 
 export interface NewRecord {
+  /**
+   * The local key of this queued event, unique in the browser profile, given when it is queued.
+   * Every storage operation goes by it: a messageId is the page's (or its middleware's) to
+   * choose and may repeat.
+   */
+  id: string;
   /** The event, serialized once at the call. */
   json: string;
   messageId: string;
@@ -35,8 +41,8 @@ export interface QueueStore {
   append(records: NewRecord[], maxEvents: number): Promise<AppendResult>;
   /** The oldest `limit` records, oldest first. */
   oldest(limit: number): Promise<QueueRecord[]>;
-  /** Deletes exactly these records (by chunk and messageId), atomically; missing ones are ignored. */
-  remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'messageId'>>): Promise<void>;
+  /** Deletes exactly these records (by chunk and id), atomically; missing ones are ignored. */
+  remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'id'>>): Promise<void>;
   count(): Promise<number>;
   getMeta<T>(key: string): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
@@ -84,7 +90,7 @@ export class ArrayStore implements QueueStore {
     return this.sync().records.slice(0, limit);
   }
 
-  async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'messageId'>>): Promise<void> {
+  async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'id'>>): Promise<void> {
     const state = this.sync();
     const gone = new Set(records.map((r) => r.chunk));
     state.records = state.records.filter((r) => !gone.has(r.chunk));

@@ -182,18 +182,6 @@ describe('sending', () => {
     expect(names(ok.body.batch)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
   });
 
-  it('splits a batch the server rejects with 400 and drops only the bad event', async () => {
-    const { a, requests, dropped } = make((req) =>
-      req.body.batch.some((e) => e.event === 'poison') ? { status: 400, body: { ok: false, code: 'invalid_event', error: 'poison' } } : { status: 200 },
-    );
-    for (let i = 0; i < 8; i++) a.track(i === 5 ? 'poison' : `e${i}`);
-    const result = await a.flush();
-    expect(result).toMatchObject({ ok: true, remaining: 0 });
-    const accepted = requests.filter((r) => !r.body.batch.some((e) => e.event === 'poison')).flatMap((r) => r.body.batch);
-    expect(names(accepted)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e6', 'e7']);
-    expect(dropped).toEqual([expect.objectContaining({ reason: 'rejected_by_server', count: 1, detail: 'poison' })]);
-  });
-
   it('reports events the server rejected inside a 200', async () => {
     const { a, dropped } = make((req) => ({
       status: 200,

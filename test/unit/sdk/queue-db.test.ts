@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { IdbStore } from '../../../src/sdk/queue-db.js';
 
-const rec = (n: number) => ({ json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
+const rec = (n: number) => ({ id: `local-${n}`, json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => rec(from + i));
 const ids = (rs: Array<{ messageId: string }>) => rs.map((r) => r.messageId);
 

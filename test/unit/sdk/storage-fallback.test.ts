@@ -4,7 +4,7 @@ import { openStore } from '../../../src/sdk/open-store.js';
 import { ArrayStore, memoryStore } from '../../../src/sdk/queue-store.js';
 import type { FallbackInfo } from '../../../src/sdk/open-store.js';
 
-const rec = (n: number) => ({ json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
+const rec = (n: number) => ({ id: `local-${n}`, json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
 
 let savedIdb: unknown;
 beforeEach(() => {
