@@ -11,7 +11,8 @@ export interface SeenRequest {
 }
 
 /** status 0 makes fetch fail as on a network error; `raw` is a body sent as it is (an HTML page, say). */
-export type Responder = (req: SeenRequest, n: number) => { status: number; body?: unknown; raw?: string; headers?: Record<string, string> };
+export interface Answer { status: number; body?: unknown; raw?: string; headers?: Record<string, string> }
+export type Responder = (req: SeenRequest, n: number) => Answer | Promise<Answer>;
 
 function decode(raw: Uint8Array | string): { gzip: boolean; body: SeenRequest['body'] } {
   const bytes = Buffer.from(raw as Uint8Array);
@@ -52,7 +53,7 @@ export function stubFetch(responder: Responder): Stub {
       const req: SeenRequest = { url: String(url), keepalive: !!init.keepalive, ...decode(init.body as Uint8Array | string) };
       requests.push(req);
       await new Promise((r) => setTimeout(r, 1));
-      const res = responder(req, requests.length);
+      const res = await responder(req, requests.length);
       if (res.status === 0) throw new TypeError('Failed to fetch');
       const noBody = res.status === 204 || res.status === 304;
       return new Response(noBody ? null : res.raw ?? JSON.stringify(res.body ?? { ok: true, accepted: req.body.batch.length, duplicates: 0, rejected: [] }), {
