@@ -214,7 +214,10 @@ describe('sending', () => {
   });
 
   it('evicts events older than maxEventAgeMs unsent and reports them', async () => {
-    const { a, dropped, requests } = make(() => ({ status: 503 }), { maxEventAgeMs: 30, retry: { baseMs: 60_000, capMs: 60_000 } });
+    const { a, loaded, dropped, requests } = make(() => ({ status: 503 }), { maxEventAgeMs: 30, retry: { baseMs: 60_000, capMs: 60_000 } });
+    // Loaded first: the 30 ms must not run out while the store opens.
+    await loaded;
+    await a.flush();
     a.track('old');
     await a.flush();
     await new Promise((r) => setTimeout(r, 60));
