@@ -77,71 +77,74 @@ const messageIds = (records: ReadonlyArray<{ messageId: string }>) => records.ma
  * time and settles every answer (its own and page hide's) through the answer policy.
  */
 export class Flusher {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Infinity;
-  private pending: Promise<FlushResult> | undefined;
-  private again = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #pending: Promise<FlushResult> | undefined;
+  #again = false;
   /** Local ids this tab has on the wire, with the number of its requests carrying each. */
-  private sending = new Map<string, number>();
+  #sending = new Map<string, number>();
   /** The batch this tab's drain has on the wire: a page-hide request carries it first. */
-  private onWire: QueueRecord[] = [];
+  #onWire: QueueRecord[] = [];
   /** Page-hide requests not answered yet: the drain waits for them (one copy on the wire). */
-  private exits = new Set<Promise<unknown>>();
+  #exits = new Set<Promise<unknown>>();
   /** ids of a batch the collector refused by content and not settled yet: the culprit is among them. */
-  private suspects = new Set<string>();
+  #suspects = new Set<string>();
   /** Bytes of this tab's keepalive requests on the wire: they count against the page's 64 KiB. */
-  private keepaliveBytes = 0;
-  private draining = false;
-  private backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
-  private stopped = false;
-  private channel: TabChannel | undefined;
-  private readonly now: () => number;
-  private readonly random: () => number;
+  #keepaliveBytes = 0;
+  #draining = false;
+  #backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
+  #stopped = false;
+  #channel: TabChannel | undefined;
+  readonly #now: () => number;
+  readonly #random: () => number;
 
-  constructor(private readonly deps: FlusherDeps) {
-    this.now = deps.now ?? Date.now;
-    this.random = deps.random ?? Math.random;
+  readonly #deps: FlusherDeps;
+
+  constructor(deps: FlusherDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#random = deps.random ?? Math.random;
   }
 
   /** Restores the persisted backoff, so a reload does not hammer a failing server. */
   async start(): Promise<void> {
-    this.channel = openTabChannel(this.deps.options.writeKey, (news) => {
-      if (news.gone) this.deps.queue.forget(news.gone);
-      if (news.backoff) this.backoff = news.backoff;
+    this.#channel = openTabChannel(this.#deps.options.writeKey, (news) => {
+      if (news.gone) this.#deps.queue.forget(news.gone);
+      if (news.backoff) this.#backoff = news.backoff;
     });
-    const saved = await this.deps.store.getMeta<BackoffState>(BACKOFF_KEY);
-    if (saved && typeof saved.nextAttemptAt === 'number') this.backoff = saved;
-    this.schedule(Math.max(0, this.backoff.nextAttemptAt - this.now()));
+    const saved = await this.#deps.store.getMeta<BackoffState>(BACKOFF_KEY);
+    if (saved && typeof saved.nextAttemptAt === 'number') this.#backoff = saved;
+    this.schedule(Math.max(0, this.#backoff.nextAttemptAt - this.#now()));
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.channel?.close();
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#channel?.close();
   }
 
   backoffState(): Readonly<BackoffState> {
-    return this.backoff;
+    return this.#backoff;
   }
 
   isDraining(): boolean {
-    return this.draining;
+    return this.#draining;
   }
 
   inFlightCount(): number {
-    return this.sending.size;
+    return this.#sending.size;
   }
 
   /** Asks for a flush in `delayMs` unless one is already due sooner. */
   schedule(delayMs: number): void {
-    if (this.stopped) return;
-    const at = this.now() + delayMs;
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
+    if (this.#stopped) return;
+    const at = this.#now() + delayMs;
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
       void this.flush(false);
     }, delayMs);
   }
@@ -152,91 +155,91 @@ export class Flusher {
    * (an explicit flush() by the page), never the offline state.
    */
   flush(force: boolean): Promise<FlushResult> {
-    if (this.draining) this.again = true;
+    if (this.#draining) this.#again = true;
     // A pending timer-driven drain may stop at the backoff wait, which an explicit flush overrides.
-    if (this.pending) return force ? this.pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.pending;
-    const run = this.deps.lock
+    if (this.#pending) return force ? this.#pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.#pending;
+    const run = this.#deps.lock
       .withLock(async () => {
-        this.draining = true;
+        this.#draining = true;
         try {
           let result: FlushResult;
           do {
-            this.again = false;
-            result = await this.drain(force);
-          } while (this.again && result.ok);
+            this.#again = false;
+            result = await this.#drain(force);
+          } while (this.#again && result.ok);
           return result;
         } finally {
-          this.draining = false;
+          this.#draining = false;
         }
       })
       .catch(async (err: unknown): Promise<FlushResult> => {
-        this.deps.emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
-        this.schedule(this.deps.options.retry.capMs);
-        return { ok: false, sent: 0, remaining: await this.deps.store.count().catch(() => -1), reason: 'failed' };
+        this.#deps.emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
+        this.schedule(this.#deps.options.retry.capMs);
+        return { ok: false, sent: 0, remaining: await this.#deps.store.count().catch(() => -1), reason: 'failed' };
       })
       .finally(() => {
-        if (this.pending === run) this.pending = undefined;
+        if (this.#pending === run) this.#pending = undefined;
       });
-    this.pending = run;
+    this.#pending = run;
     return run;
   }
 
-  private async setBackoff(state: BackoffState): Promise<void> {
-    this.backoff = state;
-    this.channel?.post({ backoff: state });
-    await this.deps.store.setMeta(BACKOFF_KEY, state);
-    this.deps.emitter.emit('backoff', state);
+  async #setBackoff(state: BackoffState): Promise<void> {
+    this.#backoff = state;
+    this.#channel?.post({ backoff: state });
+    await this.#deps.store.setMeta(BACKOFF_KEY, state);
+    this.#deps.emitter.emit('backoff', state);
   }
 
   /** Other tabs settled (or evicted) these: this tab must not send them again. */
   announce(gone: string[]): void {
-    if (gone.length) this.channel?.post({ gone });
+    if (gone.length) this.#channel?.post({ gone });
   }
 
-  private async drain(force: boolean): Promise<FlushResult> {
-    const { store, options } = this.deps;
+  async #drain(force: boolean): Promise<FlushResult> {
+    const { store, options } = this.#deps;
     // Another tab may have backed off while this one waited for the lock.
     const shared = await store.getMeta<BackoffState>(BACKOFF_KEY);
-    if (shared) this.backoff = shared;
+    if (shared) this.#backoff = shared;
     let sent = 0;
     const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent, remaining: await store.count(), reason });
     for (;;) {
-      if (this.stopped) return fail('failed');
+      if (this.#stopped) return fail('failed');
       if (isOffline()) return fail('offline');
-      const wait = this.backoff.nextAttemptAt - this.now();
+      const wait = this.#backoff.nextAttemptAt - this.#now();
       if (wait > 0 && !force) {
         this.schedule(wait);
         return fail('backoff');
       }
       // A page-hide request of this tab is out: its answer comes first, so no event is on the
       // wire twice at once and nothing newer overtakes it.
-      if (this.exits.size) {
-        await Promise.all(this.exits);
+      if (this.#exits.size) {
+        await Promise.all(this.#exits);
         continue;
       }
       // While a refused batch is being split, send the first half of what is still suspect.
-      let oldest = await store.oldest(this.suspects.size ? Math.ceil(this.suspects.size / 2) : options.flushAt);
-      if (oldest[0] && !this.suspects.has(oldest[0].id) && this.suspects.size) {
+      let oldest = await store.oldest(this.#suspects.size ? Math.ceil(this.#suspects.size / 2) : options.flushAt);
+      if (oldest[0] && !this.#suspects.has(oldest[0].id) && this.#suspects.size) {
         // The suspects left the head of the queue (evicted, expired): start over at full size.
-        this.suspects.clear();
+        this.#suspects.clear();
         oldest = await store.oldest(options.flushAt);
       }
       if (oldest.length === 0) return { ok: true, sent, remaining: await store.count() };
 
-      const expiredBefore = this.now() - options.maxEventAgeMs;
+      const expiredBefore = this.#now() - options.maxEventAgeMs;
       const expired = oldest.filter((r) => r.enqueuedAt < expiredBefore);
       if (expired.length > 0) {
-        await this.gone(expired, 'expired');
+        await this.#gone(expired, 'expired');
         continue;
       }
 
       const batch = takeBatch(oldest, options.maxBatchBytes);
-      const body = await this.deps.compress(envelope(batch, options.writeKey, new Date(this.now()).toISOString()));
-      if (this.stopped) return fail('failed');
-      this.onWire = batch;
-      const result = await this.post(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES);
-      this.onWire = [];
-      const settled = await this.settle(batch, result, true);
+      const body = await this.#deps.compress(envelope(batch, options.writeKey, new Date(this.#now()).toISOString()));
+      if (this.#stopped) return fail('failed');
+      this.#onWire = batch;
+      const result = await this.#post(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES);
+      this.#onWire = [];
+      const settled = await this.#settle(batch, result, true);
       if (settled === 'pause') return fail('unauthorized');
       if (typeof settled !== 'number') return fail('failed');
       sent += settled;
@@ -247,26 +250,26 @@ export class Flusher {
    * One answer, from the drain or from page hide, through the answer policy. Returns how
    * many events were delivered when the queue may go on at once, else the verdict that stops it.
    */
-  private async settle(batch: Sendable[], result: SendResult, fromDrain: boolean): Promise<number | Verdict> {
-    const { emitter, options, queue } = this.deps;
+  async #settle(batch: Sendable[], result: SendResult, fromDrain: boolean): Promise<number | Verdict> {
+    const { emitter, options, queue } = this.#deps;
     const v = verdict(result, batch.length);
     if (v === 'ack' || v === 'refuse') {
       const rejected = v === 'refuse' ? new Map([[0, result.response?.error ?? `HTTP ${result.status}`]]) : rejectedIndexes(result, batch.length);
       // Events a page-hide request took from the buffer have their chunk once written.
-      await this.gone(batch.map((r) => r.chunk === undefined ? queue.persisted(r.id) : r).filter((r): r is QueueRecord => !!r));
+      await this.#gone(batch.map((r) => r.chunk === undefined ? queue.persisted(r.id) : r).filter((r): r is QueueRecord => !!r));
       const delivered = batch.filter((_, i) => !rejected.has(i));
       if (delivered.length) emitter.emit('delivered', { count: delivered.length, messageIds: messageIds(delivered) });
       for (const [i, detail] of rejected) emitter.emit('dropped', { reason: 'rejected_by_server', count: 1, messageIds: [batch[i]!.messageId], detail });
-      if (v === 'refuse') this.suspects.clear();
-      for (const r of batch) this.suspects.delete(r.id);
-      if (this.backoff.attempt || this.backoff.nextAttemptAt) await this.setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
+      if (v === 'refuse') this.#suspects.clear();
+      for (const r of batch) this.#suspects.delete(r.id);
+      if (this.#backoff.attempt || this.#backoff.nextAttemptAt) await this.#setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
       return delivered.length;
     }
     // Nothing settled: keep everything and wait. A split waits too, so finding a refused
     // event is paced like any retry; a refused write key waits the longest.
-    if (v === 'split' && fromDrain) this.suspects = new Set(ids(batch));
-    const delay = v === 'pause' ? options.retry.capMs : retryDelayMs(this.backoff.attempt, result.retryAfterMs, this.random, options.retry);
-    await this.setBackoff({ attempt: this.backoff.attempt + 1, nextAttemptAt: this.now() + delay, status: result.status });
+    if (v === 'split' && fromDrain) this.#suspects = new Set(ids(batch));
+    const delay = v === 'pause' ? options.retry.capMs : retryDelayMs(this.#backoff.attempt, result.retryAfterMs, this.#random, options.retry);
+    await this.#setBackoff({ attempt: this.#backoff.attempt + 1, nextAttemptAt: this.#now() + delay, status: result.status });
     this.schedule(delay);
     if (v !== 'split') {
       const what = result.status ? `HTTP ${result.status}` : (result.error ?? 'no answer');
@@ -278,30 +281,30 @@ export class Flusher {
   }
 
   /** Deletes settled records, here and in every tab's view, and reports a drop when there is a reason. */
-  private async gone(records: QueueRecord[], reason?: string): Promise<void> {
-    await this.deps.store.remove(records);
-    this.deps.queue.forget(ids(records));
+  async #gone(records: QueueRecord[], reason?: string): Promise<void> {
+    await this.#deps.store.remove(records);
+    this.#deps.queue.forget(ids(records));
     this.announce(ids(records));
-    if (reason) this.deps.emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
+    if (reason) this.#deps.emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
   }
 
   /** One request, with its events marked as on the wire until the answer. */
-  private async post(records: Sendable[], body: Uint8Array | string, keepalive: boolean): Promise<SendResult> {
+  async #post(records: Sendable[], body: Uint8Array | string, keepalive: boolean): Promise<SendResult> {
     const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
     const mark = (d: number) => {
       for (const { id } of records) {
-        const n = (this.sending.get(id) ?? 0) + d;
-        if (n) this.sending.set(id, n);
-        else this.sending.delete(id);
+        const n = (this.#sending.get(id) ?? 0) + d;
+        if (n) this.#sending.set(id, n);
+        else this.#sending.delete(id);
       }
     };
     mark(1);
-    this.keepaliveBytes += bytes;
+    this.#keepaliveBytes += bytes;
     try {
-      return await postBatch(this.deps.options.batchUrl, body, keepalive);
+      return await postBatch(this.#deps.options.batchUrl, body, keepalive);
     } finally {
       mark(-1);
-      this.keepaliveBytes -= bytes;
+      this.#keepaliveBytes -= bytes;
     }
   }
 
@@ -313,18 +316,18 @@ export class Flusher {
    * request (a tab switch and back) costs nothing. The answer is settled like any other.
    */
   flushOnExit(): void {
-    if (this.stopped || isOffline() || this.backoff.nextAttemptAt > this.now()) return;
-    const { options } = this.deps;
+    if (this.#stopped || isOffline() || this.#backoff.nextAttemptAt > this.#now()) return;
+    const { options } = this.#deps;
     const known = new Map<string, Sendable>();
-    for (const r of [...this.onWire, ...this.deps.queue.unsettled()]) known.set(r.id, r);
-    const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - this.keepaliveBytes, false);
-    if (records.every((r) => this.sending.has(r.id))) return;
-    const body = envelope(records, options.writeKey, new Date(this.now()).toISOString());
+    for (const r of [...this.#onWire, ...this.#deps.queue.unsettled()]) known.set(r.id, r);
+    const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - this.#keepaliveBytes, false);
+    if (records.every((r) => this.#sending.has(r.id))) return;
+    const body = envelope(records, options.writeKey, new Date(this.#now()).toISOString());
     if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
-    const exit = this.post(records, body, true)
-      .then((res) => this.settle(records, res, false))
+    const exit = this.#post(records, body, true)
+      .then((res) => this.#settle(records, res, false))
       .catch(() => undefined)
-      .finally(() => this.exits.delete(exit));
-    this.exits.add(exit);
+      .finally(() => this.#exits.delete(exit));
+    this.#exits.add(exit);
   }
 }

@@ -23,55 +23,59 @@ const MIRROR_MAX = 2000;
  * a newer event of this tab without the older ones.
  */
 export class WriteQueue {
-  private buffer: NewRecord[] = [];
-  private scheduled = false;
+  #buffer: NewRecord[] = [];
+  #scheduled = false;
   private store: QueueStore | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  #writing: Promise<void> = Promise.resolve();
   /** id -> record for this tab's unsettled records, oldest first (Map keeps insertion order). */
-  private readonly mirror = new Map<string, QueueRecord>();
+  readonly #mirror = new Map<string, QueueRecord>();
   /** ids of this tab's unsettled records that did not fit the mirror. */
-  private readonly skipped = new Set<string>();
+  readonly #skipped = new Set<string>();
 
-  constructor(
-    private readonly maxEvents: () => number,
-    private readonly onWritten: (count: number, evicted: QueueRecord[]) => void,
-    private readonly onError: (err: unknown, lost: NewRecord[]) => void,
-  ) {}
+  readonly #maxEvents: () => number;
+  readonly #onWritten: (count: number, evicted: QueueRecord[]) => void;
+  readonly #onError: (err: unknown, lost: NewRecord[]) => void;
+
+  constructor(maxEvents: () => number, onWritten: (count: number, evicted: QueueRecord[]) => void, onError: (err: unknown, lost: NewRecord[]) => void) {
+    this.#maxEvents = maxEvents;
+    this.#onWritten = onWritten;
+    this.#onError = onError;
+  }
 
   attach(store: QueueStore): void {
     this.store = store;
-    if (this.buffer.length > 0) this.schedule();
+    if (this.#buffer.length > 0) this.#schedule();
   }
 
   push(record: Omit<NewRecord, 'id'>): void {
-    this.buffer.push({ id: localId(), ...record });
-    if (this.store) this.schedule();
+    this.#buffer.push({ id: localId(), ...record });
+    if (this.store) this.#schedule();
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
     queueMicrotask(() => {
-      this.scheduled = false;
-      const records = this.buffer;
-      this.buffer = [];
+      this.#scheduled = false;
+      const records = this.#buffer;
+      this.#buffer = [];
       // Transactions are chained so that FIFO order across tasks is the order of calls.
-      this.writing = this.writing.then(() => this.write(records));
+      this.#writing = this.#writing.then(() => this.#write(records));
     });
   }
 
-  private async write(records: NewRecord[]): Promise<void> {
+  async #write(records: NewRecord[]): Promise<void> {
     const store = this.store!;
     try {
-      const { stored, evicted } = await store.append(records, this.maxEvents());
+      const { stored, evicted } = await store.append(records, this.#maxEvents());
       for (const r of stored) {
-        if (this.skipped.size || this.mirror.size >= MIRROR_MAX) this.skipped.add(r.id);
-        else this.mirror.set(r.id, r);
+        if (this.#skipped.size || this.#mirror.size >= MIRROR_MAX) this.#skipped.add(r.id);
+        else this.#mirror.set(r.id, r);
       }
       this.forget(evicted.map((r) => r.id));
-      this.onWritten(stored.length, evicted);
+      this.#onWritten(stored.length, evicted);
     } catch (err) {
-      this.onError(err, records);
+      this.#onError(err, records);
     }
   }
 
@@ -79,14 +83,14 @@ export class WriteQueue {
   async settled(): Promise<void> {
     // The microtask that hands the buffer to `writing` runs before this continues.
     await null;
-    await this.writing;
+    await this.#writing;
   }
 
   /** These records are settled (delivered or dropped, by any tab): never send them again. */
   forget(ids: Iterable<string>): void {
     for (const id of ids) {
-      this.mirror.delete(id);
-      this.skipped.delete(id);
+      this.#mirror.delete(id);
+      this.#skipped.delete(id);
     }
   }
 
@@ -95,16 +99,16 @@ export class WriteQueue {
    * oldest first; the buffered ones only while nothing older is missing from the mirror.
    */
   unsettled(): Array<NewRecord & { chunk?: number }> {
-    const mirrored = [...this.mirror.values()];
-    return this.skipped.size ? mirrored : [...mirrored, ...this.buffer];
+    const mirrored = [...this.#mirror.values()];
+    return this.#skipped.size ? mirrored : [...mirrored, ...this.#buffer];
   }
 
   /** The persisted record with this id, if this tab queued it and it is unsettled. */
   persisted(id: string): QueueRecord | undefined {
-    return this.mirror.get(id);
+    return this.#mirror.get(id);
   }
 
   pendingWrites(): number {
-    return this.buffer.length;
+    return this.#buffer.length;
   }
 }
