@@ -15,47 +15,90 @@ interface FerrySchema extends DBSchema {
   meta: { key: string; value: { key: string; value: unknown } };
 }
 
-const DB_VERSION = 1;
 const CHUNK_EVENTS = 500;
 /** The number of queued events, kept in the same transactions that change it. */
 const COUNT = 'count';
 /** Some WebKit builds never settle indexedDB.open in private mode: give up and fall back. */
 const OPEN_TIMEOUT_MS = 3000;
 
-/** IndexedDB backend: chunks keyed by auto-increment (the FIFO order) and a small meta store. */
+function createStores(db: IDBPDatabase<FerrySchema>): void {
+  if (!db.objectStoreNames.contains('chunks')) db.createObjectStore('chunks', { keyPath: 'id', autoIncrement: true });
+  if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta', { keyPath: 'key' });
+}
+
+/**
+ * Opens the database at whatever version it has now (another tab may have upgraded it), adding
+ * the stores if they are missing. `onGone` hears when the connection must be or was closed.
+ */
+async function connect(name: string, onGone: () => void): Promise<IDBPDatabase<FerrySchema>> {
+  const callbacks = {
+    upgrade: createStores,
+    // A newer version wants to open (another tab, a new release): step aside, reopen later.
+    blocking(_: number, __: number | null, event: IDBVersionChangeEvent) {
+      onGone();
+      (event.target as IDBDatabase).close();
+    },
+    // The browser closed the connection (storage pressure, the user clearing data).
+    terminated: onGone,
+  };
+  const db = await openDB<FerrySchema>(name, undefined, callbacks);
+  if (db.objectStoreNames.contains('chunks') && db.objectStoreNames.contains('meta')) return db;
+  db.close();
+  return openDB<FerrySchema>(name, db.version + 1, callbacks);
+}
+
+/**
+ * IndexedDB backend: chunks keyed by auto-increment (the FIFO order) and a small meta store.
+ * A connection closed under it is opened again on the next operation; an operation that the
+ * closing aborted (nothing of it was committed) runs once more on the new connection.
+ */
 export class IdbStore implements QueueStore {
   readonly kind = 'indexeddb' as const;
+  #db: Promise<IDBPDatabase<FerrySchema>> | undefined;
+  #closed = false;
 
-  private constructor(private readonly db: IDBPDatabase<FerrySchema>) {}
+  private constructor(private readonly name: string) {}
 
   static async open(writeKey: string): Promise<IdbStore> {
-    const opening = openDB<FerrySchema>(`ferry-${writeKey}`, DB_VERSION, {
-      upgrade(db) {
-        db.createObjectStore('chunks', { keyPath: 'id', autoIncrement: true });
-        db.createObjectStore('meta', { keyPath: 'key' });
-      },
-      blocking() {
-        // A newer version wants to upgrade in another tab: step aside.
-        void opening.then((db) => db.close());
-      },
-    });
+    const store = new IdbStore(`ferry-${writeKey}`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('IndexedDB open timed out')), OPEN_TIMEOUT_MS);
     });
     try {
-      const db = await Promise.race([opening, timeout]);
-      const store = new IdbStore(db);
       // Opening can succeed where writing fails (storage blocked): prove a write works.
-      await store.setMeta('probe', Date.now());
+      await Promise.race([store.setMeta('probe', Date.now()), timeout]);
       return store;
+    } catch (err) {
+      store.close();
+      throw err;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  async append(records: NewRecord[], maxEvents: number): Promise<AppendResult> {
-    const tx = this.db.transaction(['chunks', 'meta'], 'readwrite');
+  async #run<T>(fn: (db: IDBPDatabase<FerrySchema>) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#closed) throw new Error('the queue is closed');
+      const conn = (this.#db ??= connect(this.name, () => {
+        if (this.#db === conn) this.#db = undefined;
+      }));
+      try {
+        return await fn(await conn);
+      } catch (err) {
+        const name = (err as { name?: string })?.name;
+        if (attempt > 0 || (name !== 'InvalidStateError' && name !== 'AbortError')) throw err;
+        if (this.#db === conn) this.#db = undefined;
+      }
+    }
+  }
+
+  append(records: NewRecord[], maxEvents: number): Promise<AppendResult> {
+    return this.#run((db) => this.#append(db, records, maxEvents));
+  }
+
+  async #append(db: IDBPDatabase<FerrySchema>, records: NewRecord[], maxEvents: number): Promise<AppendResult> {
+    const tx = db.transaction(['chunks', 'meta'], 'readwrite');
     const chunks = tx.objectStore('chunks');
     const meta = tx.objectStore('meta');
     const stored: QueueRecord[] = [];
@@ -82,26 +125,31 @@ export class IdbStore implements QueueStore {
     return { stored, evicted };
   }
 
-  async oldest(limit: number): Promise<QueueRecord[]> {
-    const out: QueueRecord[] = [];
-    let cursor = await this.db.transaction('chunks').store.openCursor();
-    while (cursor && out.length < limit) {
-      const { id, events } = cursor.value;
-      for (const e of events.slice(0, limit - out.length)) out.push({ ...e, chunk: id });
-      cursor = await cursor.continue();
-    }
-    return out;
+  oldest(limit: number): Promise<QueueRecord[]> {
+    return this.#run(async (db) => {
+      const out: QueueRecord[] = [];
+      let cursor = await db.transaction('chunks').store.openCursor();
+      while (cursor && out.length < limit) {
+        const { id, events } = cursor.value;
+        for (const e of events.slice(0, limit - out.length)) out.push({ ...e, chunk: id });
+        cursor = await cursor.continue();
+      }
+      return out;
+    });
   }
 
   async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'id'>>): Promise<void> {
-    if (records.length === 0) return;
+    if (records.length) await this.#run((db) => this.#remove(db, records));
+  }
+
+  async #remove(db: IDBPDatabase<FerrySchema>, records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'id'>>): Promise<void> {
     const byChunk = new Map<number, Set<string>>();
     for (const r of records) {
       let set = byChunk.get(r.chunk);
       if (!set) byChunk.set(r.chunk, (set = new Set()));
       set.add(r.id);
     }
-    const tx = this.db.transaction(['chunks', 'meta'], 'readwrite');
+    const tx = db.transaction(['chunks', 'meta'], 'readwrite');
     const chunks = tx.objectStore('chunks');
     let removed = 0;
     for (const [id, gone] of byChunk) {
@@ -122,17 +170,19 @@ export class IdbStore implements QueueStore {
     return ((await this.getMeta<number>(COUNT)) ?? 0);
   }
 
-  async getMeta<T>(key: string): Promise<T | undefined> {
-    const row = await this.db.transaction('meta').store.get(key);
-    return row?.value as T | undefined;
+  getMeta<T>(key: string): Promise<T | undefined> {
+    return this.#run(async (db) => (await db.transaction('meta').store.get(key))?.value as T | undefined);
   }
 
-  async setMeta(key: string, value: unknown): Promise<void> {
-    const tx = this.db.transaction('meta', 'readwrite');
-    await Promise.all([tx.store.put({ key, value }), tx.done]);
+  setMeta(key: string, value: unknown): Promise<void> {
+    return this.#run(async (db) => {
+      const tx = db.transaction('meta', 'readwrite');
+      await Promise.all([tx.store.put({ key, value }), tx.done]);
+    });
   }
 
   close(): void {
-    this.db.close();
+    this.#closed = true;
+    void this.#db?.then((db) => db.close(), () => undefined);
   }
 }
