@@ -106,7 +106,7 @@ export class Analytics {
   private listen(): void {
     const win = globalThis as unknown as Partial<Window>;
     const doc = (globalThis as { document?: Document }).document;
-    const add = (target: EventTarget | undefined, type: string, fn: () => void) => {
+    const add = (target: EventTarget | undefined, type: string, fn: (e: Event) => void) => {
       if (!target?.addEventListener) return;
       target.addEventListener(type, fn);
       this.detach.push(() => target.removeEventListener(type, fn));
@@ -118,6 +118,8 @@ export class Analytics {
     });
     add(win as EventTarget, 'pagehide', exit);
     add(win as EventTarget, 'online', () => void this.flusher?.flush(false));
+    // identify() or reset() in another tab: this tab's next event carries the same user.
+    add(win as EventTarget, 'storage', (e) => this.identity?.changed((e as StorageEvent).key));
   }
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {

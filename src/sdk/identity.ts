@@ -79,8 +79,15 @@ export class Identity {
     return state;
   }
 
+  /** A new anonymousId, written at once so that other tabs pick up this one and make none of their own. */
   reset(): void {
     for (const key of [UID, TRAITS, AID]) this.write(key, null);
     this.state = undefined;
+    this.get();
+  }
+
+  /** Another tab changed localStorage (a `storage` event; `null` when it was cleared): read ours again at next use. */
+  changed(key: string | null): void {
+    if (key === null || key === AID || key === UID || key === TRAITS) this.state = undefined;
   }
 }

@@ -218,6 +218,7 @@ describe('sending', () => {
     // Loaded first: the 30 ms must not run out while the store opens.
     await loaded;
     await a.flush();
+    await startTimerRan();
     a.track('old');
     await a.flush();
     await new Promise((r) => setTimeout(r, 60));
@@ -245,6 +246,31 @@ describe('sending', () => {
     window.dispatchEvent(new Event('online'));
     await new Promise((r) => setTimeout(r, 50));
     expect(requests.length).toBe(1);
+  });
+});
+
+describe('identity across tabs', () => {
+  it('picks up identify() and reset() made in another tab', async () => {
+    const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000, cookie: false });
+    await loaded;
+    const other = new Analytics();
+    instances.push(other);
+    await other.load({ writeKey: 'other-tab', endpoint: 'http://127.0.0.1:9', flushIntervalMs: 60_000, cookie: false });
+    a.track('before');
+    // The other tab writes localStorage; the browser tells this tab with a `storage` event.
+    const tellThisTab = (key: string | null) => window.dispatchEvent(new StorageEvent('storage', { key }));
+    other.identify('u-77', { plan: 'team' });
+    tellThisTab('ferry_uid');
+    a.track('after identify');
+    other.reset();
+    tellThisTab('ferry_aid');
+    a.track('after reset');
+    await a.flush();
+    const batch = requests.flatMap((r) => r.body.batch).filter((e) => e.type === 'track');
+    expect(batch.map((e) => [e.event, e.userId ?? null])).toEqual([['before', null], ['after identify', 'u-77'], ['after reset', null]]);
+    expect(batch[2]!.anonymousId).toBe(other.user().anonymousId);
+    expect(batch[2]!.anonymousId).not.toBe(batch[0]!.anonymousId);
+    expect(a.user()).toEqual(other.user());
   });
 });
 
@@ -280,6 +306,9 @@ describe('middleware', () => {
   });
 });
 
+/** load() schedules a first flush at 0 ms; let it run so that it cannot race what a test does next. */
+const startTimerRan = () => new Promise((r) => setTimeout(r, 20));
+
 const settledQueue = (a: Analytics) => (a as unknown as { queue: { settled(): Promise<void> } }).queue.settled();
 
 function hide(): void {
@@ -301,6 +330,7 @@ describe('page hide', () => {
     }, { flushAt: 1000 });
     await loaded;
     await a.flush();
+    await startTimerRan();
     for (let i = 0; i < 5; i++) a.track(`old${i}`);
     const first = a.flush();
     await expect.poll(() => requests.length).toBe(1);
@@ -322,6 +352,7 @@ describe('page hide', () => {
     const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000, writeKey: 'shared-key' });
     await loaded;
     await a.flush();
+    await startTimerRan();
     for (let i = 0; i < 4; i++) a.track(`t${i}`);
     await settledQueue(a);
     hide();
@@ -350,6 +381,7 @@ describe('page hide', () => {
     const { a, loaded, requests, dropped, errors } = make(() => answer, { flushAt: 1000, retry: { baseMs: 10, capMs: 60_000 } });
     await loaded;
     await a.flush();
+    await startTimerRan();
     a.track('p0');
     a.track('p1');
     await settledQueue(a);
@@ -377,6 +409,7 @@ describe('page hide', () => {
     const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000 });
     await loaded;
     await a.flush();
+    await startTimerRan();
     stub!.keepalive(false);
     a.track('b0');
     a.track('b1');
@@ -393,6 +426,7 @@ describe('page hide', () => {
     const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000 });
     await loaded;
     await a.flush();
+    await startTimerRan();
     const before = requests.length;
     for (let i = 0; i < 5; i++) a.track(`h${i}`);
     await (a as unknown as { queue: { settled(): Promise<void> } }).queue.settled();
