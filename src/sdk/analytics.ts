@@ -75,7 +75,7 @@ export class Analytics {
     this.identity = new Identity(options.cookie);
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
-      (count, evicted) => this.written(count, evicted),
+      (count, evicted, overQuota) => this.written(count, evicted, overQuota),
       (err, lost) => this.emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
     );
     const pending = this.preload;
@@ -307,10 +307,11 @@ export class Analytics {
     this.queue!.push({ json, messageId, enqueuedAt: Date.now() });
   }
 
-  private written(count: number, evicted: Array<{ id: string; messageId: string }>): void {
-    if (evicted.length > 0) {
-      this.emitter.emit('dropped', { reason: 'queue_full', count: evicted.length, messageIds: evicted.map((e) => e.messageId) });
-      this.flusher?.announce(evicted.map((e) => e.id));
+  private written(count: number, evicted: Array<{ id: string; messageId: string }>, overQuota: Array<{ id: string; messageId: string }>): void {
+    for (const [reason, gone] of [['queue_full', evicted], ['quota', overQuota]] as const) {
+      if (!gone.length) continue;
+      this.emitter.emit('dropped', { reason, count: gone.length, messageIds: gone.map((e) => e.messageId) });
+      this.flusher?.announce(gone.map((e) => e.id));
     }
     this.writtenSinceFlush += count;
     if (this.writtenSinceFlush >= this.options!.flushAt) {

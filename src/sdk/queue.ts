@@ -33,10 +33,10 @@ export class WriteQueue {
   readonly #skipped = new Set<string>();
 
   readonly #maxEvents: () => number;
-  readonly #onWritten: (count: number, evicted: QueueRecord[]) => void;
+  readonly #onWritten: (count: number, evicted: QueueRecord[], overQuota: Array<{ id: string; messageId: string }>) => void;
   readonly #onError: (err: unknown, lost: NewRecord[]) => void;
 
-  constructor(maxEvents: () => number, onWritten: (count: number, evicted: QueueRecord[]) => void, onError: (err: unknown, lost: NewRecord[]) => void) {
+  constructor(maxEvents: () => number, onWritten: (count: number, evicted: QueueRecord[], overQuota: Array<{ id: string; messageId: string }>) => void, onError: (err: unknown, lost: NewRecord[]) => void) {
     this.#maxEvents = maxEvents;
     this.#onWritten = onWritten;
     this.#onError = onError;
@@ -67,13 +67,13 @@ export class WriteQueue {
   async #write(records: NewRecord[]): Promise<void> {
     const store = this.store!;
     try {
-      const { stored, evicted } = await store.append(records, this.#maxEvents());
+      const { stored, evicted, overQuota = [] } = await store.append(records, this.#maxEvents());
       for (const r of stored) {
         if (this.#skipped.size || this.#mirror.size >= MIRROR_MAX) this.#skipped.add(r.id);
         else this.#mirror.set(r.id, r);
       }
-      this.forget(evicted.map((r) => r.id));
-      this.#onWritten(stored.length, evicted);
+      this.forget([...evicted, ...overQuota].map((r) => r.id));
+      this.#onWritten(stored.length, evicted, overQuota);
     } catch (err) {
       this.#onError(err, records);
     }
