@@ -236,10 +236,10 @@ export class Flusher {
       const batch = takeBatch(oldest, options.maxBatchBytes);
       const body = await this.#deps.compress(envelope(batch, options.writeKey, new Date(this.#now()).toISOString()));
       if (this.#stopped) return fail('failed');
+      // Page hide sent while this batch was being compressed: its answer first, then read again.
+      if (this.#exits.size) continue;
       this.#onWire = batch;
-      const result = await this.#post(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES);
-      this.#onWire = [];
-      const settled = await this.#settle(batch, result, true);
+      const settled = await this.#exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES, true).finally(() => (this.#onWire = []));
       if (settled === 'pause') return fail('unauthorized');
       if (typeof settled !== 'number') return fail('failed');
       sent += settled;
@@ -288,8 +288,11 @@ export class Flusher {
     if (reason) this.#deps.emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
   }
 
-  /** One request, with its events marked as on the wire until the answer. */
-  async #post(records: Sendable[], body: Uint8Array | string, keepalive: boolean): Promise<SendResult> {
+  /**
+   * One request and the settling of its answer, with its events marked as on the wire until
+   * they are settled: a page hide meanwhile does not send them again.
+   */
+  async #exchange(records: Sendable[], body: Uint8Array | string, keepalive: boolean, fromDrain: boolean): Promise<number | Verdict> {
     const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
     const mark = (d: number) => {
       for (const { id } of records) {
@@ -301,10 +304,11 @@ export class Flusher {
     mark(1);
     this.#keepaliveBytes += bytes;
     try {
-      return await postBatch(this.#deps.options.batchUrl, body, keepalive);
+      const result = await postBatch(this.#deps.options.batchUrl, body, keepalive);
+      this.#keepaliveBytes -= bytes;
+      return await this.#settle(records, result, fromDrain);
     } finally {
       mark(-1);
-      this.#keepaliveBytes -= bytes;
     }
   }
 
@@ -324,8 +328,7 @@ export class Flusher {
     if (records.every((r) => this.#sending.has(r.id))) return;
     const body = envelope(records, options.writeKey, new Date(this.#now()).toISOString());
     if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
-    const exit = this.#post(records, body, true)
-      .then((res) => this.#settle(records, res, false))
+    const exit = this.#exchange(records, body, true, false)
       .catch(() => undefined)
       .finally(() => this.#exits.delete(exit));
     this.#exits.add(exit);

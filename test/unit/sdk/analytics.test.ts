@@ -214,14 +214,14 @@ describe('sending', () => {
   });
 
   it('evicts events older than maxEventAgeMs unsent and reports them', async () => {
-    const { a, loaded, dropped, requests } = make(() => ({ status: 503 }), { maxEventAgeMs: 30, retry: { baseMs: 60_000, capMs: 60_000 } });
-    // Loaded first: the 30 ms must not run out while the store opens.
+    const { a, loaded, dropped, requests } = make(() => ({ status: 503 }), { maxEventAgeMs: 800, retry: { baseMs: 60_000, capMs: 60_000 } });
+    // Loaded first: the 800 ms must not run out while the store opens.
     await loaded;
     await a.flush();
     await startTimerRan();
     a.track('old');
     await a.flush();
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 900));
     stub!.restore();
     stub = stubFetch(() => ({ status: 200 }));
     const result = await a.flush();
@@ -244,8 +244,7 @@ describe('sending', () => {
       if (onLine) Object.defineProperty(Object.getPrototypeOf(navigator), 'onLine', onLine);
     }
     window.dispatchEvent(new Event('online'));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(requests.length).toBe(1);
+    await expect.poll(() => requests.length).toBe(1);
   });
 });
 
@@ -357,7 +356,7 @@ describe('page hide', () => {
     await settledQueue(a);
     hide();
     await expect.poll(() => requests.length).toBe(1);
-    await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(async () => (await a.state()).queued).toBe(0);
     hide();
     hide();
     await new Promise((r) => setTimeout(r, 20));
