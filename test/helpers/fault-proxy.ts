@@ -2,18 +2,24 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { expect, type Page } from '@playwright/test';
 import { cleanup, startFerry, storedEvents, type FerryProcess } from './ferry-process.js';
 
 /**
  * The website and the network between the browser and a real Ferry server, for SDK e2e tests.
  * It serves test pages and the built SDK, and forwards /v1/* to a `ferry serve` process —
- * or, on the test's say-so, answers 503 itself or cuts the connection. What Ferry stored
- * (its own SQLite file) is the truth the tests assert on.
+ * or, on the test's say-so, answers 503 itself, answers a CDN's HTML 404 page, holds each
+ * request `holdMs` (a slow collector) or cuts the connection. Every request is logged with when
+ * it came and when it was answered. What Ferry stored (its own SQLite file) is the truth the
+ * tests assert on.
  */
-export type Mode = 'ok' | 'fail503' | 'down';
+export type Mode = 'ok' | 'fail503' | 'html404' | 'down';
 
 export interface Forwarded {
   events: Array<Record<string, unknown>>;
+  /** When the request arrived and when its answer was written (epoch ms; end 0 until then). */
+  start: number;
+  end: number;
   gzip: boolean;
   contentType: string;
   status: number;
@@ -24,6 +30,9 @@ export interface Site {
   url: string;
   writeKey: string;
   mode: Mode;
+  /** Extra time each /v1 request is held before it is answered, plus some per event it carries (a slow uplink). */
+  holdMs: number;
+  holdMsPerEvent: number;
   requests: Forwarded[];
   maxConcurrent: number;
   ferry: FerryProcess;
@@ -48,7 +57,7 @@ export async function startSite(): Promise<Site> {
   const target = new URL(ferry.url);
   let concurrent = 0;
   const pages = new Map<string, string>();
-  const state = { mode: 'ok' as Mode, requests: [] as Forwarded[], maxConcurrent: 0 };
+  const state = { mode: 'ok' as Mode, holdMs: 0, holdMsPerEvent: 0, requests: [] as Forwarded[], maxConcurrent: 0 };
 
   const forward = (req: IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
@@ -87,7 +96,7 @@ export async function startSite(): Promise<Site> {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
         const raw = Buffer.concat(chunks);
-        if (state.mode === 'down') return void req.socket.destroy();
+        const start = Date.now();
         const gzip = raw[0] === 0x1f && raw[1] === 0x8b;
         let events: Array<Record<string, unknown>> = [];
         try {
@@ -95,10 +104,19 @@ export async function startSite(): Promise<Site> {
         } catch {
           // not ours to judge: Ferry answers it
         }
-        // Hold each request a little so that overlapping senders would show in maxConcurrent.
-        await new Promise((r) => setTimeout(r, 5));
-        const record: Forwarded = { events, gzip, contentType: String(req.headers['content-type']), status: 503, duplicates: 0 };
+        const record: Forwarded = { events, start, end: 0, gzip, contentType: String(req.headers['content-type']), status: 0, duplicates: 0 };
         state.requests.push(record);
+        res.on('finish', () => (record.end = Date.now()));
+        res.on('close', () => (record.end ||= Date.now()));
+        if (state.mode === 'down') return void req.socket.destroy();
+        // Hold each request a little so that overlapping senders would show in maxConcurrent.
+        await new Promise((r) => setTimeout(r, 5 + state.holdMs + state.holdMsPerEvent * events.length));
+        record.status = 503;
+        if (state.mode === 'html404') {
+          record.status = 404;
+          res.writeHead(404, { 'Content-Type': 'text/html' });
+          return res.end('<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><hr>cdn</body></html>');
+        }
         if (state.mode === 'fail503') {
           res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', 'Access-Control-Allow-Origin': '*' });
           return res.end(JSON.stringify({ ok: false, code: 'overloaded', error: 'the test says 503' }));
@@ -148,4 +166,18 @@ export async function startSite(): Promise<Site> {
       cleanup(ferry.dataDir);
     },
   });
+}
+
+/** The bundle has replaced the snippet's stub and the queue is open. */
+export async function sdkReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => typeof (window as unknown as { ferry?: { state?: unknown } }).ferry?.state === 'function');
+  await expect.poll(() => page.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ storage: string }> } }).ferry.state().then((s) => s.storage))).not.toBe('none');
+}
+
+/** `n` track() calls in one task, named prefix0, prefix1, … */
+export async function trackMany(page: Page, prefix: string, n: number): Promise<void> {
+  await page.evaluate(({ prefix, n }) => {
+    const f = (window as unknown as { ferry: { track(e: string, p: object): void } }).ferry;
+    for (let i = 0; i < n; i++) f.track(`${prefix}${i}`, { i });
+  }, { prefix, n });
 }
