@@ -8,7 +8,7 @@ import type { FlushLock } from './lock.js';
 import type { ResolvedOptions } from './options.js';
 import type { NewRecord, QueueRecord, QueueStore } from './queue-store.js';
 import type { WriteQueue } from './queue.js';
-import { openTabChannel, type TabChannel } from './tab-channel.js';
+import { openTabChannel, type TabNews } from './tab-channel.js';
 import { beaconBatch, keepaliveWorks, postBatch, type SendResult } from './transport.js';
 import { utf8Length } from './compress.js';
 
@@ -94,7 +94,7 @@ export class Flusher {
   #draining = false;
   #backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
   #stopped = false;
-  #channel: TabChannel | undefined;
+  #channel: BroadcastChannel | undefined;
   readonly #now: () => number;
   readonly #random: () => number;
 
@@ -121,6 +121,7 @@ export class Flusher {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#channel?.close();
+    this.#channel = undefined;
   }
 
   backoffState(): Readonly<BackoffState> {
@@ -186,14 +187,18 @@ export class Flusher {
 
   async #setBackoff(state: BackoffState): Promise<void> {
     this.#backoff = state;
-    this.#channel?.post({ backoff: state });
+    this.#tell({ backoff: state });
     await this.#deps.store.setMeta(BACKOFF_KEY, state);
     this.#deps.emitter.emit('backoff', state);
   }
 
-  /** Other tabs settled (or evicted) these: this tab must not send them again. */
+  #tell(news: TabNews): void {
+    this.#channel?.postMessage(news);
+  }
+
+  /** This tab settled (or evicted) these: no other tab may send them again. */
   announce(gone: string[]): void {
-    if (gone.length) this.#channel?.post({ gone });
+    if (gone.length) this.#tell({ gone });
   }
 
   async #drain(force: boolean): Promise<FlushResult> {
@@ -272,10 +277,8 @@ export class Flusher {
     await this.#setBackoff({ attempt: this.#backoff.attempt + 1, nextAttemptAt: this.#now() + delay, status: result.status });
     this.schedule(delay);
     if (v !== 'split') {
-      const what = result.status ? `HTTP ${result.status}` : (result.error ?? 'no answer');
-      emitter.emit('error', v === 'pause'
-        ? new FerryError('unauthorized', `write key refused (${what}); events kept`)
-        : new FerryError('send_failed', `collector answered ${what}; ${batch.length} event(s) kept, next attempt in ${delay} ms`));
+      const what = result.status ? `HTTP ${result.status}` : result.error;
+      emitter.emit('error', new FerryError(v === 'pause' ? 'unauthorized' : 'send_failed', `${what}: ${batch.length} event(s) kept, next try in ${delay} ms`));
     }
     return v;
   }

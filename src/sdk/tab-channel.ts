@@ -8,28 +8,14 @@ export interface TabNews {
   backoff?: BackoffState;
 }
 
-export interface TabChannel {
-  post(news: TabNews): void;
-  close(): void;
-}
-
 /**
  * Tabs learn what the sending tab settled, so that a page-hide request never re-sends what
  * another tab delivered and never ignores the backoff another tab stored. Without
  * BroadcastChannel (before 2022) each tab only knows its own news; dedupe absorbs the rest.
  */
-export function openTabChannel(writeKey: string, onNews: (news: TabNews) => void): TabChannel {
-  if (typeof BroadcastChannel !== 'function') return { post() {}, close() {} };
+export function openTabChannel(writeKey: string, onNews: (news: TabNews) => void): BroadcastChannel | undefined {
+  if (typeof BroadcastChannel !== 'function') return undefined;
   const channel = new BroadcastChannel(`ferry-${writeKey}`);
   channel.onmessage = (e: MessageEvent<TabNews>) => onNews(e.data);
-  return {
-    post(news) {
-      try {
-        channel.postMessage(news);
-      } catch {
-        // a closed channel: nobody left to tell
-      }
-    },
-    close: () => channel.close(),
-  };
+  return channel;
 }

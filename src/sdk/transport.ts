@@ -1,5 +1,6 @@
 import type { BatchResponse } from '../protocol/events.js';
 import { parseRetryAfter } from '../protocol/retry.js';
+import { isPlainObject } from '../protocol/json.js';
 
 export interface SendResult {
   /** HTTP status, or 0 for a network error / timeout / no answer to be had. */
@@ -36,8 +37,8 @@ export async function postBatch(url: string, body: Uint8Array | string, keepaliv
     } catch {
       // not JSON: `opaque` below
     }
-    const isObject = typeof response === 'object' && response !== null && !Array.isArray(response);
-    return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')), response: isObject ? response as SendResult['response'] : undefined, opaque: !!text && !isObject };
+    const isObject = isPlainObject(response);
+    return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')), response: isObject ? (response as SendResult['response']) : undefined, opaque: !!text && !isObject };
   } catch (err) {
     return { status: 0, error: String(err) };
   }
