@@ -35,6 +35,6 @@ export function verdict(answer: SendResult, batchSize: number): Verdict {
 export function rejectedIndexes(answer: SendResult, batchSize: number): Map<number, string> {
   const out = new Map<number, string>();
   const list = answer.response?.rejected;
-  for (const r of Array.isArray(list) ? list : []) if (r?.index >= 0 && r.index < batchSize && r.index % 1 === 0) out.set(r.index, String(r.reason ?? r.code));
+  for (const r of Array.isArray(list) ? list : []) if (Number.isInteger(r?.index) && r.index >= 0 && r.index < batchSize) out.set(r.index, String(r.reason ?? r.code));
   return out;
 }
