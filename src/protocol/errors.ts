@@ -23,8 +23,15 @@ export type ServerErrorCode =
   | 'storage_unavailable'
   | 'internal';
 
+/**
+ * The codes of a 400/413 answer that speak of the events' content, not of the request: a client
+ * splits its batch until the refused event stands alone, and drops only that one (DESIGN G2).
+ * A 400/413 without one of these (a proxy, a WAF, another server) says nothing about the events.
+ */
+export const EVENT_REFUSAL_CODES: readonly ServerErrorCode[] = ['invalid_event', 'event_too_large', 'batch_too_large', 'suppressed'];
+
 /** Codes only the SDK raises (through its `error` and `dropped` events). */
-export type SdkErrorCode = 'not_serializable' | 'queue_full' | 'expired' | 'storage_failed' | 'rejected_by_server' | 'invalid_call';
+export type SdkErrorCode = 'not_serializable' | 'queue_full' | 'quota' | 'expired' | 'storage_failed' | 'rejected_by_server' | 'send_failed' | 'invalid_call';
 
 export type ErrorCode = ServerErrorCode | SdkErrorCode;
 

@@ -50,15 +50,20 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  // An HTTP-date always names a weekday or month; this keeps "-3" from parsing as a year.
-  if (!/[a-z]/i.test(trimmed)) return undefined;
+  // An HTTP-date (IMF-fixdate, RFC 850 or asctime) always names a month; this keeps "-3" or
+  // "0 GMT" from parsing as some year.
+  if (!/jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
 }
 
-/** The wait before the next attempt: Retry-After when the server gave one (capped), else jittered backoff. */
+/**
+ * The wait before the next attempt: Retry-After when the server gave one, else jittered
+ * backoff; never above the cap and never below the base, so that `Retry-After: 0`, a date in
+ * the past or a zero jitter draw cannot turn retries into a tight loop.
+ */
 export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, random: () => number = Math.random, options: BackoffOptions = DEFAULT_BACKOFF): number {
-  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.capMs);
-  return backoffMs(attempt, random, options);
+  const wait = retryAfterMs ?? backoffMs(attempt, random, options);
+  return Math.max(options.baseMs, Math.min(wait, options.capMs));
 }

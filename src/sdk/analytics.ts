@@ -47,93 +47,99 @@ function required(method: string, what: string, value: unknown): void {
  * mistake becomes an `error` event. Nothing touches storage, timers or globals before load().
  */
 export class Analytics {
-  private options: ResolvedOptions | undefined;
-  private readonly emitter = new Emitter();
-  private identity: Identity | undefined;
+  #options: ResolvedOptions | undefined;
+  readonly #emitter = new Emitter();
+  #identity: Identity | undefined;
   private queue: WriteQueue | undefined;
-  private flusher: Flusher | undefined;
+  #flusher: Flusher | undefined;
   private store: QueueStore | undefined;
-  private flushLock: FlushLock | undefined;
-  private readyPromise: Promise<void> | undefined;
-  private preload: RecordedCall[] = [];
+  #flushLock: FlushLock | undefined;
+  #readyPromise: Promise<void> | undefined;
+  #preload: RecordedCall[] = [];
   /** Set while replaying recorded calls, so their events keep the time they were made. */
-  private callTimeMs: number | undefined;
-  private writtenSinceFlush = 0;
-  private detach: Array<() => void> = [];
-  private closed = false;
+  #callTimeMs: number | undefined;
+  #writtenSinceFlush = 0;
+  #detach: Array<() => void> = [];
+  #closed = false;
 
-  constructor(private readonly gzipFallback?: GzipLoader) {}
+  readonly #gzipFallback: GzipLoader | undefined;
+
+  constructor(gzipFallback?: GzipLoader) {
+    this.#gzipFallback = gzipFallback;
+  }
 
   /**
    * Resolves the options, opens the queue and starts sending. Throws a FerryError for bad
    * options (a developer mistake worth a loud failure); everything after that is silent.
    */
   load(userOptions: LoadOptions): Promise<void> {
-    if (this.readyPromise) return this.readyPromise;
+    if (this.#readyPromise) return this.#readyPromise;
     const options = resolveOptions(userOptions);
-    this.options = options;
-    this.identity = new Identity(options.cookie);
+    this.#options = options;
+    this.#identity = new Identity(options.cookie);
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
-      (count, evicted) => this.written(count, evicted),
-      (err, lost) => this.emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
+      (count, evicted, overQuota) => this.#written(count, evicted, overQuota),
+      (err, lost) => this.#emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
     );
-    const pending = this.preload;
-    this.preload = [];
+    const pending = this.#preload;
+    this.#preload = [];
     this.replay(pending);
-    this.readyPromise = this.open(options);
-    return this.readyPromise;
+    this.#readyPromise = this.#open(options);
+    return this.#readyPromise;
   }
 
-  private async open(options: ResolvedOptions): Promise<void> {
-    const store = await openStore(options.writeKey, options.storage, (info) => this.emitter.emit('storage-fallback', info));
-    if (this.closed) return store.close();
+  async #open(options: ResolvedOptions): Promise<void> {
+    const store = await openStore(options.writeKey, options.storage, (info) => this.#emitter.emit('storage-fallback', info));
+    if (this.#closed) return store.close();
     this.store = store;
-    this.flushLock = createFlushLock(options.writeKey);
-    this.flusher = new Flusher({
+    this.#flushLock = createFlushLock(options.writeKey);
+    this.#flusher = new Flusher({
       store,
       options,
-      emitter: this.emitter,
-      lock: this.flushLock,
-      compress: createCompressor(this.gzipFallback),
+      emitter: this.#emitter,
+      lock: this.#flushLock,
+      compress: createCompressor(this.#gzipFallback),
       queue: this.queue!,
     });
     this.queue!.attach(store);
-    this.listen();
-    await this.flusher.start();
+    this.#listen();
+    await this.#flusher.start();
   }
 
-  private listen(): void {
+  #listen(): void {
     const win = globalThis as unknown as Partial<Window>;
     const doc = (globalThis as { document?: Document }).document;
-    const add = (target: EventTarget | undefined, type: string, fn: () => void) => {
+    const add = (target: EventTarget | undefined, type: string, fn: (e: Event) => void) => {
       if (!target?.addEventListener) return;
       target.addEventListener(type, fn);
-      this.detach.push(() => target.removeEventListener(type, fn));
+      this.#detach.push(() => target.removeEventListener(type, fn));
     };
-    const exit = () => this.flusher?.flushOnExit();
+    const exit = () => this.#flusher?.flushOnExit();
     // Never `unload`: it breaks the back/forward cache and does not fire on mobile.
     add(doc, 'visibilitychange', () => {
       if (doc?.visibilityState === 'hidden') exit();
     });
     add(win as EventTarget, 'pagehide', exit);
-    add(win as EventTarget, 'online', () => void this.flusher?.flush(false));
+    add(win as EventTarget, 'online', () => void this.#flusher?.flush(false));
+    // identify() or reset() in another tab: this tab's next event carries the same user.
+    add(win as EventTarget, 'storage', (e) => this.#identity?.changed((e as StorageEvent).key));
   }
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {
-    return this.emitter.on(name, listener);
+    return this.#emitter.on(name, listener);
   }
 
   track(event: string, properties?: Properties, options?: CallOptions): void {
-    this.guard('track', [event, properties, options], () => {
+    this.#guard('track', [event, properties, options], () => {
       required('track', 'the event name', event);
-      this.enqueue('track', { event, properties: isPlainObject(properties) ? properties : {} }, options);
+      this.#enqueue('track', { event, properties: isPlainObject(properties) ? properties : {} }, options);
     });
   }
 
   /** page([category], [name], [properties], [options]) as in analytics.js. */
   page(...args: unknown[]): void {
-    this.guard('page', args, () => {
+    this.#guard('page', args, () => {
       const a = [...args];
       let category: string | undefined;
       let name: string | undefined;
@@ -148,21 +154,21 @@ export class Analytics {
       const fields: Partial<FerryEvent> = { properties: { ...currentPage(), ...properties, ...(name ? { name } : {}), ...(category ? { category } : {}) } };
       if (name) fields.name = name;
       if (category) fields.category = category;
-      this.enqueue('page', fields, options);
+      this.#enqueue('page', fields, options);
     });
   }
 
   screen(name?: string, properties?: Properties, options?: CallOptions): void {
-    this.guard('screen', [name, properties, options], () => {
+    this.#guard('screen', [name, properties, options], () => {
       const fields: Partial<FerryEvent> = { properties: isPlainObject(properties) ? properties : {} };
       if (typeof name === 'string' && name) fields.name = name;
-      this.enqueue('screen', fields, options);
+      this.#enqueue('screen', fields, options);
     });
   }
 
   /** identify([userId], [traits], [options]): a new userId starts fresh traits; traits persist. */
   identify(userIdOrTraits?: string | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
-    this.guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
+    this.#guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
       let userId: string | null | undefined;
       let traits: Traits | undefined;
       let options: CallOptions | undefined;
@@ -175,48 +181,48 @@ export class Analytics {
         traits = isPlainObject(traitsOrOptions) ? traitsOrOptions : undefined;
         options = maybeOptions;
       }
-      const state = this.identity!.identify(userId || undefined, traits);
-      this.enqueue('identify', { traits: { ...state.traits } }, options);
+      const state = this.#identity!.identify(userId || undefined, traits);
+      this.#enqueue('identify', { traits: { ...state.traits } }, options);
     });
   }
 
   group(groupId: string, traits?: Traits, options?: CallOptions): void {
-    this.guard('group', [groupId, traits, options], () => {
+    this.#guard('group', [groupId, traits, options], () => {
       required('group', 'groupId', groupId);
-      this.enqueue('group', { groupId, traits: isPlainObject(traits) ? traits : {} }, options);
+      this.#enqueue('group', { groupId, traits: isPlainObject(traits) ? traits : {} }, options);
     });
   }
 
   /** alias(userId, [previousId]): previousId defaults to the current userId, else anonymousId. */
   alias(userId: string, previousId?: string, options?: CallOptions): void {
-    this.guard('alias', [userId, previousId, options], () => {
+    this.#guard('alias', [userId, previousId, options], () => {
       required('alias', 'userId', userId);
-      const state = this.identity!.get();
+      const state = this.#identity!.get();
       const prev = typeof previousId === 'string' && previousId ? previousId : (state.userId ?? state.anonymousId);
-      this.enqueue('alias', { previousId: prev, userId }, options);
+      this.#enqueue('alias', { previousId: prev, userId }, options);
     });
   }
 
   /** Forgets the user: new anonymousId, no userId, no traits. Queued events are kept. */
   reset(): void {
-    this.guard('reset', [], () => {
-      this.identity!.reset();
+    this.#guard('reset', [], () => {
+      this.#identity!.reset();
     });
   }
 
   /** The current identity; before load() the ids are not known yet. */
   user(): Readonly<UserState> {
-    if (!this.identity) return { anonymousId: '', userId: null, traits: {} };
-    const s = this.identity.get();
+    if (!this.#identity) return { anonymousId: '', userId: null, traits: {} };
+    const s = this.#identity.get();
     return { anonymousId: s.anonymousId, userId: s.userId, traits: { ...s.traits } };
   }
 
   /** Settles when the queue is empty (ok) or the attempt failed (ok: false, with the reason). */
   async flush(): Promise<FlushResult> {
-    if (!this.readyPromise) return { ok: false, sent: 0, remaining: 0, reason: 'failed' };
-    await this.readyPromise;
+    if (!this.#readyPromise) return { ok: false, sent: 0, remaining: 0, reason: 'failed' };
+    await this.#readyPromise;
     await this.queue!.settled();
-    return this.flusher!.flush(true);
+    return this.#flusher!.flush(true);
   }
 
   /** What the SDK is doing right now: for dashboards, tests and the demo page. */
@@ -225,21 +231,21 @@ export class Analytics {
     return {
       storage: this.store?.kind ?? 'none',
       queued: this.store ? await this.store.count() : 0,
-      buffered: this.queue?.pendingWrites() ?? this.preload.length,
-      inFlight: this.flusher?.inFlightCount() ?? 0,
-      backoff: { ...(this.flusher?.backoffState() ?? { attempt: 0, nextAttemptAt: 0, status: 0 }) },
+      buffered: this.queue?.pendingWrites() ?? this.#preload.length,
+      inFlight: this.#flusher?.inFlightCount() ?? 0,
+      backoff: { ...(this.#flusher?.backoffState() ?? { attempt: 0, nextAttemptAt: 0, status: 0 }) },
       online: nav?.onLine !== false,
-      flushing: this.flusher?.isDraining() ?? false,
-      anyTabFlushing: this.flushLock ? await this.flushLock.held() : false,
-      lock: this.flushLock?.kind ?? 'none',
+      flushing: this.#flusher?.isDraining() ?? false,
+      anyTabFlushing: this.#flushLock ? await this.#flushLock.held() : false,
+      lock: this.#flushLock?.kind ?? 'none',
     };
   }
 
   /** Stops timers and listeners; queued events stay in storage for the next page. */
   close(): void {
-    this.closed = true;
-    this.flusher?.stop();
-    for (const d of this.detach.splice(0)) d();
+    this.#closed = true;
+    this.#flusher?.stop();
+    for (const d of this.#detach.splice(0)) d();
     this.store?.close();
   }
 
@@ -247,47 +253,51 @@ export class Analytics {
   replay(calls: RecordedCall[]): void {
     for (const [method, args, ts] of calls) {
       if (!REPLAYABLE.has(method)) continue;
-      this.callTimeMs = typeof ts === 'number' ? ts : undefined;
+      this.#callTimeMs = typeof ts === 'number' ? ts : undefined;
       try {
         (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
       } finally {
-        this.callTimeMs = undefined;
+        this.#callTimeMs = undefined;
       }
     }
   }
 
-  private guard(method: string, args: unknown[], fn: () => void): void {
+  #guard(method: string, args: unknown[], fn: () => void): void {
     try {
-      if (!this.options) {
-        this.preload.push([method, args, this.callTimeMs ?? Date.now()]);
+      if (!this.#options) {
+        this.#preload.push([method, args, this.#callTimeMs ?? Date.now()]);
         return;
       }
       fn();
     } catch (err) {
-      this.emitError(err);
+      this.#emitError(err);
     }
   }
 
-  private emitError(err: unknown): void {
+  #emitError(err: unknown): void {
     const error = err instanceof FerryError ? err : new FerryError('invalid_call', String(err), { cause: err });
-    this.emitter.emit('error', error);
+    this.#emitter.emit('error', error);
   }
 
-  private enqueue(type: EventType, fields: Partial<FerryEvent>, options: CallOptions | undefined): void {
-    const now = this.callTimeMs ?? Date.now();
-    const middleware = this.options!.middleware;
-    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.identity!.get(), options, now) : null;
+  #enqueue(type: EventType, fields: Partial<FerryEvent>, options: CallOptions | undefined): void {
+    const now = this.#callTimeMs ?? Date.now();
+    const middleware = this.#options!.middleware;
+    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now) : null;
+    const built = event?.messageId;
     for (const mw of middleware) {
       event = mw(event!);
-      if (!event) return;
+      if (event === null) return;
+      if (!isPlainObject(event)) throw new FerryError('invalid_call', `${type}(): middleware returned ${typeof event}, not an event or null; not queued`);
     }
+    // A middleware that rebuilt the event without its messageId gets the one it was given.
+    if (event && (typeof event.messageId !== 'string' || !event.messageId)) event = { ...event, messageId: built };
     let messageId = String(event?.messageId ?? '');
     let json = '';
     let problem: ErrorCode | undefined;
     let detail = `over ${MAX_EVENT_BYTES} bytes`;
     try {
       if (event) json = JSON.stringify(event);
-      else ({ messageId, json } = buildEventJson(type, fields, this.identity!.get(), options, now));
+      else ({ messageId, json } = buildEventJson(type, fields, this.#identity!.get(), options, now));
       // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
       if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) problem = 'event_too_large';
     } catch (err) {
@@ -295,20 +305,24 @@ export class Analytics {
       detail = String(err);
     }
     if (problem) {
-      this.emitter.emit('dropped', { reason: problem, count: 1, messageIds: messageId ? [messageId] : [] });
+      this.#emitter.emit('dropped', { reason: problem, count: 1, messageIds: messageId ? [messageId] : [] });
       throw new FerryError(problem, `${type}(): ${detail}; not queued`);
     }
     this.queue!.push({ json, messageId, enqueuedAt: Date.now() });
   }
 
-  private written(count: number, evicted: Array<{ messageId: string }>): void {
-    if (evicted.length > 0) this.emitter.emit('dropped', { reason: 'queue_full', count: evicted.length, messageIds: evicted.map((e) => e.messageId) });
-    this.writtenSinceFlush += count;
-    if (this.writtenSinceFlush >= this.options!.flushAt) {
-      this.writtenSinceFlush = 0;
-      this.flusher?.schedule(0);
+  #written(count: number, evicted: Array<{ id: string; messageId: string }>, overQuota: Array<{ id: string; messageId: string }>): void {
+    for (const [reason, gone] of [['queue_full', evicted], ['quota', overQuota]] as const) {
+      if (!gone.length) continue;
+      this.#emitter.emit('dropped', { reason, count: gone.length, messageIds: gone.map((e) => e.messageId) });
+      this.#flusher?.announce(gone.map((e) => e.id));
+    }
+    this.#writtenSinceFlush += count;
+    if (this.#writtenSinceFlush >= this.#options!.flushAt) {
+      this.#writtenSinceFlush = 0;
+      this.#flusher?.schedule(0);
     } else {
-      this.flusher?.schedule(this.options!.flushIntervalMs);
+      this.#flusher?.schedule(this.#options!.flushIntervalMs);
     }
   }
 }

@@ -1,13 +1,15 @@
 import { KEEPALIVE_MAX_BYTES } from '../protocol/limits.js';
-import { classifyStatus, retryDelayMs } from '../protocol/retry.js';
+import { retryDelayMs } from '../protocol/retry.js';
 import { FerryError } from '../protocol/errors.js';
 
+import { rejectedIndexes, verdict, type Verdict } from './answer-policy.js';
 import type { Emitter } from './emitter.js';
 import type { FlushLock } from './lock.js';
 import type { ResolvedOptions } from './options.js';
-import type { QueueRecord, QueueStore } from './queue-store.js';
+import type { NewRecord, QueueRecord, QueueStore } from './queue-store.js';
 import type { WriteQueue } from './queue.js';
-import { postBatch, type SendResult } from './transport.js';
+import { openTabChannel, type TabNews } from './tab-channel.js';
+import { beaconBatch, keepaliveWorks, postBatch, type SendResult } from './transport.js';
 import { utf8Length } from './compress.js';
 
 export interface FlushResult {
@@ -40,6 +42,8 @@ export interface FlusherDeps {
   random?: () => number;
 }
 
+type Sendable = NewRecord & { chunk?: number };
+
 function isOffline(): boolean {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   return nav?.onLine === false;
@@ -55,78 +59,93 @@ export function envelope(records: ReadonlyArray<{ json: string }>, writeKey: str
 const ENVELOPE_BYTES = 128;
 
 /** The oldest records that fit the byte limit; always at least one so a big event cannot stall the queue. */
-export function takeBatch(records: QueueRecord[], maxBytes: number): QueueRecord[] {
+export function takeBatch<T extends { json: string }>(records: T[], maxBytes: number, atLeastOne = true): T[] {
   let bytes = ENVELOPE_BYTES;
   let n = 0;
   for (; n < records.length; n++) {
     bytes += utf8Length(records[n]!.json) + 1;
-    if (n > 0 && bytes > maxBytes) break;
+    if ((n > 0 || !atLeastOne) && bytes > maxBytes) break;
   }
   return records.slice(0, n);
 }
 
+const ids = (records: ReadonlyArray<{ id: string }>) => records.map((r) => r.id);
+const messageIds = (records: ReadonlyArray<{ messageId: string }>) => records.map((r) => r.messageId);
+
 /**
- * The send policy: reads the oldest events under the origin-wide lock, sends one batch at a
- * time, deletes exactly what the server acknowledged, backs off on transient failures and
- * splits rejected batches to isolate the bad event.
+ * The send loop: reads the oldest events under the origin-wide lock, sends one batch at a
+ * time and settles every answer (its own and page hide's) through the answer policy.
  */
 export class Flusher {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Infinity;
-  private pending: Promise<FlushResult> | undefined;
-  private again = false;
-  /**
-   * messageIds this tab has on the wire, by the flusher or by a page-hide request: neither
-   * path sends them again while they are out (visibilitychange and pagehide both fire on close).
-   */
-  private sending = new Set<string>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #pending: Promise<FlushResult> | undefined;
+  #again = false;
+  /** Local ids this tab has on the wire, with the number of its requests carrying each. */
+  #sending = new Map<string, number>();
+  /** The batch this tab's drain has on the wire: a page-hide request carries it first. */
+  #onWire: QueueRecord[] = [];
+  /** Page-hide requests not answered yet: the drain waits for them (one copy on the wire). */
+  #exits = new Set<Promise<unknown>>();
+  /** ids of a batch the collector refused by content and not settled yet: the culprit is among them. */
+  #suspects = new Set<string>();
   /** Bytes of this tab's keepalive requests on the wire: they count against the page's 64 KiB. */
-  private keepaliveBytes = 0;
-  private draining = false;
-  private backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
-  private stopped = false;
-  private readonly now: () => number;
-  private readonly random: () => number;
+  #keepaliveBytes = 0;
+  #draining = false;
+  #backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
+  #stopped = false;
+  #channel: BroadcastChannel | undefined;
+  readonly #now: () => number;
+  readonly #random: () => number;
 
-  constructor(private readonly deps: FlusherDeps) {
-    this.now = deps.now ?? Date.now;
-    this.random = deps.random ?? Math.random;
+  readonly #deps: FlusherDeps;
+
+  constructor(deps: FlusherDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#random = deps.random ?? Math.random;
   }
 
   /** Restores the persisted backoff, so a reload does not hammer a failing server. */
   async start(): Promise<void> {
-    const saved = await this.deps.store.getMeta<BackoffState>(BACKOFF_KEY);
-    if (saved && typeof saved.nextAttemptAt === 'number') this.backoff = saved;
-    this.schedule(Math.max(0, this.backoff.nextAttemptAt - this.now()));
+    this.#channel = openTabChannel(this.#deps.options.writeKey, (news) => {
+      if (news.gone) this.#deps.queue.forget(news.gone);
+      if (news.backoff) this.#backoff = news.backoff;
+    });
+    const saved = await this.#deps.store.getMeta<BackoffState>(BACKOFF_KEY);
+    if (saved && typeof saved.nextAttemptAt === 'number') this.#backoff = saved;
+    this.schedule(Math.max(0, this.#backoff.nextAttemptAt - this.#now()));
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#channel?.close();
+    this.#channel = undefined;
   }
 
   backoffState(): Readonly<BackoffState> {
-    return this.backoff;
+    return this.#backoff;
   }
 
   isDraining(): boolean {
-    return this.draining;
+    return this.#draining;
   }
 
   inFlightCount(): number {
-    return this.sending.size;
+    return this.#sending.size;
   }
 
   /** Asks for a flush in `delayMs` unless one is already due sooner. */
   schedule(delayMs: number): void {
-    if (this.stopped) return;
-    const at = this.now() + delayMs;
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
+    if (this.#stopped) return;
+    const at = this.#now() + delayMs;
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
       void this.flush(false);
     }, delayMs);
   }
@@ -137,162 +156,184 @@ export class Flusher {
    * (an explicit flush() by the page), never the offline state.
    */
   flush(force: boolean): Promise<FlushResult> {
-    if (this.draining) this.again = true;
+    if (this.#draining) this.#again = true;
     // A pending timer-driven drain may stop at the backoff wait, which an explicit flush overrides.
-    if (this.pending) return force ? this.pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.pending;
-    const run = this.deps.lock
+    if (this.#pending) return force ? this.#pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.#pending;
+    const run = this.#deps.lock
       .withLock(async () => {
-        this.draining = true;
+        this.#draining = true;
         try {
           let result: FlushResult;
           do {
-            this.again = false;
-            result = await this.drain(force);
-          } while (this.again && result.ok);
+            this.#again = false;
+            result = await this.#drain(force);
+          } while (this.#again && result.ok);
           return result;
         } finally {
-          this.draining = false;
+          this.#draining = false;
         }
       })
       .catch(async (err: unknown): Promise<FlushResult> => {
-        this.deps.emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
-        this.schedule(this.deps.options.retry.capMs);
-        return { ok: false, sent: 0, remaining: await this.deps.store.count().catch(() => -1), reason: 'failed' };
+        this.#deps.emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
+        this.schedule(this.#deps.options.retry.capMs);
+        return { ok: false, sent: 0, remaining: await this.#deps.store.count().catch(() => -1), reason: 'failed' };
       })
       .finally(() => {
-        if (this.pending === run) this.pending = undefined;
+        if (this.#pending === run) this.#pending = undefined;
       });
-    this.pending = run;
+    this.#pending = run;
     return run;
   }
 
-  private async setBackoff(state: BackoffState): Promise<void> {
-    this.backoff = state;
-    await this.deps.store.setMeta(BACKOFF_KEY, state);
-    this.deps.emitter.emit('backoff', state);
+  async #setBackoff(state: BackoffState): Promise<void> {
+    this.#backoff = state;
+    this.#tell({ backoff: state });
+    await this.#deps.store.setMeta(BACKOFF_KEY, state);
+    this.#deps.emitter.emit('backoff', state);
   }
 
-  private async drain(force: boolean): Promise<FlushResult> {
-    const { store, options, emitter } = this.deps;
+  #tell(news: TabNews): void {
+    this.#channel?.postMessage(news);
+  }
+
+  /** This tab settled (or evicted) these: no other tab may send them again. */
+  announce(gone: string[]): void {
+    if (gone.length) this.#tell({ gone });
+  }
+
+  async #drain(force: boolean): Promise<FlushResult> {
+    const { store, options } = this.#deps;
     // Another tab may have backed off while this one waited for the lock.
     const shared = await store.getMeta<BackoffState>(BACKOFF_KEY);
-    if (shared) this.backoff = shared;
+    if (shared) this.#backoff = shared;
     let sent = 0;
-    let limit = options.flushAt;
     const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent, remaining: await store.count(), reason });
     for (;;) {
-      if (this.stopped) return fail('failed');
+      if (this.#stopped) return fail('failed');
       if (isOffline()) return fail('offline');
-      const wait = this.backoff.nextAttemptAt - this.now();
+      const wait = this.#backoff.nextAttemptAt - this.#now();
       if (wait > 0 && !force) {
         this.schedule(wait);
         return fail('backoff');
       }
-      // Events a page-hide request has on the wire went out first; the answer settles them.
-      const oldest = (await store.oldest(limit)).filter((r) => !this.sending.has(r.messageId));
+      // A page-hide request of this tab is out: its answer comes first, so no event is on the
+      // wire twice at once and nothing newer overtakes it.
+      if (this.#exits.size) {
+        await Promise.all(this.#exits);
+        continue;
+      }
+      // While a refused batch is being split, send the first half of what is still suspect.
+      let oldest = await store.oldest(this.#suspects.size ? Math.ceil(this.#suspects.size / 2) : options.flushAt);
+      if (oldest[0] && !this.#suspects.has(oldest[0].id) && this.#suspects.size) {
+        // The suspects left the head of the queue (evicted, expired): start over at full size.
+        this.#suspects.clear();
+        oldest = await store.oldest(options.flushAt);
+      }
       if (oldest.length === 0) return { ok: true, sent, remaining: await store.count() };
 
-      const expiredBefore = this.now() - options.maxEventAgeMs;
+      const expiredBefore = this.#now() - options.maxEventAgeMs;
       const expired = oldest.filter((r) => r.enqueuedAt < expiredBefore);
       if (expired.length > 0) {
-        await this.drop(expired, 'expired');
+        await this.#gone(expired, 'expired');
         continue;
       }
 
       const batch = takeBatch(oldest, options.maxBatchBytes);
-      const result = await this.send(batch);
-      const action = classifyStatus(result.status);
-      if (action === 'success') {
-        const rejected = Array.isArray(result.response?.rejected) ? result.response.rejected : [];
-        await store.remove(batch);
-        this.deps.queue.forget(batch);
-        if (this.backoff.attempt !== 0 || this.backoff.nextAttemptAt !== 0) await this.setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
-        const rejectedIdx = new Set(rejected.map((r) => r.index));
-        const delivered = batch.filter((_, i) => !rejectedIdx.has(i));
-        sent += delivered.length;
-        if (delivered.length > 0) emitter.emit('delivered', { count: delivered.length, messageIds: delivered.map((r) => r.messageId) });
-        for (const r of rejected) {
-          const rec = batch[r.index];
-          if (rec) emitter.emit('dropped', { reason: 'rejected_by_server', count: 1, messageIds: [rec.messageId], detail: r.reason });
-        }
-        limit = options.flushAt;
-        continue;
-      }
-      if (action === 'reject') {
-        if (batch.length > 1) {
-          // Halve until the culprit stands alone; its siblings go through in the smaller batches.
-          limit = Math.ceil(batch.length / 2);
-          continue;
-        }
-        await this.drop(batch, 'rejected_by_server', result.response?.error ?? `HTTP ${result.status}`);
-        limit = options.flushAt;
-        continue;
-      }
-      // retry, or pause (bad write key): keep everything and wait. A 401 waits the longest.
-      const attempt = this.backoff.attempt + 1;
-      const delay = action === 'pause'
-        ? options.retry.capMs
-        : retryDelayMs(this.backoff.attempt, result.retryAfterMs, this.random, options.retry);
-      await this.setBackoff({ attempt, nextAttemptAt: this.now() + delay, status: result.status });
-      this.schedule(delay);
-      if (action === 'pause') {
-        emitter.emit('error', new FerryError('unauthorized', `write key refused (HTTP ${result.status}); events kept`));
-        return fail('unauthorized');
-      }
-      return fail('failed');
-    }
-  }
-
-  private async drop(records: QueueRecord[], reason: string, detail?: string): Promise<void> {
-    await this.deps.store.remove(records);
-    this.deps.queue.forget(records);
-    this.deps.emitter.emit('dropped', { reason, count: records.length, messageIds: records.map((r) => r.messageId), ...(detail ? { detail } : {}) });
-  }
-
-  private async send(batch: QueueRecord[]): Promise<SendResult> {
-    const body = await this.deps.compress(envelope(batch, this.deps.options.writeKey, new Date(this.now()).toISOString()));
-    if (this.stopped) return { status: 0, error: 'closed' };
-    return this.post(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES);
-  }
-
-  /** One request, with its events marked as on the wire until the answer. */
-  private async post(records: ReadonlyArray<{ messageId: string }>, body: Uint8Array | string, keepalive: boolean): Promise<SendResult> {
-    const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
-    for (const r of records) this.sending.add(r.messageId);
-    this.keepaliveBytes += bytes;
-    try {
-      return await postBatch(this.deps.options.batchUrl, body, keepalive);
-    } finally {
-      for (const r of records) this.sending.delete(r.messageId);
-      this.keepaliveBytes -= bytes;
+      const body = await this.#deps.compress(envelope(batch, options.writeKey, new Date(this.#now()).toISOString()));
+      if (this.#stopped) return fail('failed');
+      // Page hide sent while this batch was being compressed: its answer first, then read again.
+      if (this.#exits.size) continue;
+      this.#onWire = batch;
+      const settled = await this.#exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES, true).finally(() => (this.#onWire = []));
+      if (settled === 'pause') return fail('unauthorized');
+      if (typeof settled !== 'number') return fail('failed');
+      sent += settled;
     }
   }
 
   /**
-   * The page is being hidden and may never run again: hand this tab's unsent events to a
-   * keepalive request, synchronously. They stay queued until a 2xx is seen; if the page
-   * survives and the answer arrives, they are deleted, otherwise the next visit resends them
-   * and the server's dedupe absorbs the copy.
+   * One answer, from the drain or from page hide, through the answer policy. Returns how
+   * many events were delivered when the queue may go on at once, else the verdict that stops it.
+   */
+  async #settle(batch: Sendable[], result: SendResult, fromDrain: boolean): Promise<number | Verdict> {
+    const { emitter, options, queue } = this.#deps;
+    const v = verdict(result, batch.length);
+    if (v === 'ack' || v === 'refuse') {
+      const rejected = v === 'refuse' ? new Map([[0, result.response?.error ?? `HTTP ${result.status}`]]) : rejectedIndexes(result, batch.length);
+      // Events a page-hide request took from the buffer have their chunk once written.
+      await this.#gone(batch.map((r) => r.chunk === undefined ? queue.persisted(r.id) : r).filter((r): r is QueueRecord => !!r));
+      const delivered = batch.filter((_, i) => !rejected.has(i));
+      if (delivered.length) emitter.emit('delivered', { count: delivered.length, messageIds: messageIds(delivered) });
+      for (const [i, detail] of rejected) emitter.emit('dropped', { reason: 'rejected_by_server', count: 1, messageIds: [batch[i]!.messageId], detail });
+      if (v === 'refuse') this.#suspects.clear();
+      for (const r of batch) this.#suspects.delete(r.id);
+      if (this.#backoff.attempt || this.#backoff.nextAttemptAt) await this.#setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
+      return delivered.length;
+    }
+    // Nothing settled: keep everything and wait. A split waits too, so finding a refused
+    // event is paced like any retry; a refused write key waits the longest.
+    if (v === 'split' && fromDrain) this.#suspects = new Set(ids(batch));
+    const delay = v === 'pause' ? options.retry.capMs : retryDelayMs(this.#backoff.attempt, result.retryAfterMs, this.#random, options.retry);
+    await this.#setBackoff({ attempt: this.#backoff.attempt + 1, nextAttemptAt: this.#now() + delay, status: result.status });
+    this.schedule(delay);
+    if (v !== 'split') {
+      const what = result.status ? `HTTP ${result.status}` : result.error;
+      emitter.emit('error', new FerryError(v === 'pause' ? 'unauthorized' : 'send_failed', `${what}: ${batch.length} event(s) kept, next try in ${delay} ms`));
+    }
+    return v;
+  }
+
+  /** Deletes settled records, here and in every tab's view, and reports a drop when there is a reason. */
+  async #gone(records: QueueRecord[], reason?: string): Promise<void> {
+    await this.#deps.store.remove(records);
+    this.#deps.queue.forget(ids(records));
+    this.announce(ids(records));
+    if (reason) this.#deps.emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
+  }
+
+  /**
+   * One request and the settling of its answer, with its events marked as on the wire until
+   * they are settled: a page hide meanwhile does not send them again.
+   */
+  async #exchange(records: Sendable[], body: Uint8Array | string, keepalive: boolean, fromDrain: boolean): Promise<number | Verdict> {
+    const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
+    const mark = (d: number) => {
+      for (const { id } of records) {
+        const n = (this.#sending.get(id) ?? 0) + d;
+        if (n) this.#sending.set(id, n);
+        else this.#sending.delete(id);
+      }
+    };
+    mark(1);
+    this.#keepaliveBytes += bytes;
+    try {
+      const result = await postBatch(this.#deps.options.batchUrl, body, keepalive);
+      this.#keepaliveBytes -= bytes;
+      return await this.#settle(records, result, fromDrain);
+    } finally {
+      mark(-1);
+    }
+  }
+
+  /**
+   * The page is being hidden and may never run again: synchronously hand to one keepalive
+   * request everything this tab knows unsettled, oldest first: the batch its drain has on
+   * the wire, then its own newer events. The server thus sees this tab's events in order
+   * whichever request lands first, and dedupe absorbs the copy. Nothing new since the last
+   * request (a tab switch and back) costs nothing. The answer is settled like any other.
    */
   flushOnExit(): void {
-    if (this.stopped || isOffline() || this.backoff.nextAttemptAt > this.now()) return;
-    const { options, store, queue } = this.deps;
-    const budget = KEEPALIVE_MAX_BYTES - this.keepaliveBytes - ENVELOPE_BYTES;
-    const records: Array<{ json: string; messageId: string; chunk?: number }> = [];
-    let bytes = 0;
-    for (const r of queue.unacknowledged()) {
-      if (this.sending.has(r.messageId)) continue;
-      bytes += utf8Length(r.json) + 1;
-      if (bytes > budget) break;
-      records.push(r);
-    }
-    if (records.length === 0) return;
-    void this.post(records, envelope(records, options.writeKey, new Date(this.now()).toISOString()), true).then(async (res) => {
-      // Not confirmed (the page lived on): the normal flush will send them.
-      if (classifyStatus(res.status) !== 'success') return this.schedule(options.flushIntervalMs);
-      const persisted = records.filter((r): r is QueueRecord => r.chunk !== undefined);
-      await store.remove(persisted).catch(() => undefined);
-      queue.forget(persisted);
-    });
+    if (this.#stopped || isOffline() || this.#backoff.nextAttemptAt > this.#now()) return;
+    const { options } = this.#deps;
+    const known = new Map<string, Sendable>();
+    for (const r of [...this.#onWire, ...this.#deps.queue.unsettled()]) known.set(r.id, r);
+    const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - this.#keepaliveBytes, false);
+    if (records.every((r) => this.#sending.has(r.id))) return;
+    const body = envelope(records, options.writeKey, new Date(this.#now()).toISOString());
+    if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
+    const exit = this.#exchange(records, body, true, false)
+      .catch(() => undefined)
+      .finally(() => this.#exits.delete(exit));
+    this.#exits.add(exit);
   }
 }

@@ -40,30 +40,34 @@ function writeCookie(name: string, value: string | null): void {
 }
 
 export class Identity {
-  private state: UserState | undefined;
+  #state: UserState | undefined;
 
-  constructor(private readonly useCookie: boolean) {}
+  readonly #useCookie: boolean;
 
-  private read(key: string): string | null {
-    const value = attempt(() => localStorage.getItem(key)) ?? null;
-    return value === null && this.useCookie && key !== TRAITS ? readCookie(key) : value;
+  constructor(useCookie: boolean) {
+    this.#useCookie = useCookie;
   }
 
-  private write(key: string, value: string | null): void {
+  #read(key: string): string | null {
+    const value = attempt(() => localStorage.getItem(key)) ?? null;
+    return value === null && this.#useCookie && key !== TRAITS ? readCookie(key) : value;
+  }
+
+  #write(key: string, value: string | null): void {
     attempt(() => (value === null ? localStorage.removeItem(key) : localStorage.setItem(key, value)));
-    if (this.useCookie && key !== TRAITS) writeCookie(key, value);
+    if (this.#useCookie && key !== TRAITS) writeCookie(key, value);
   }
 
   /** Loaded lazily on first use, never at import. */
   get(): UserState {
-    if (this.state) return this.state;
-    let anonymousId = this.read(AID);
+    if (this.#state) return this.#state;
+    let anonymousId = this.#read(AID);
     if (!anonymousId) anonymousId = uuidv4();
     // Write back so that localStorage and cookie agree whichever one survived.
-    this.write(AID, anonymousId);
-    const traits = attempt(() => JSON.parse(this.read(TRAITS) ?? '{}') as unknown);
-    this.state = { anonymousId, userId: this.read(UID), traits: isPlainObject(traits) ? traits : {} };
-    return this.state;
+    this.#write(AID, anonymousId);
+    const traits = attempt(() => JSON.parse(this.#read(TRAITS) ?? '{}') as unknown);
+    this.#state = { anonymousId, userId: this.#read(UID), traits: isPlainObject(traits) ? traits : {} };
+    return this.#state;
   }
 
   /** identify(): a new userId replaces the old traits; the same userId merges them. */
@@ -72,15 +76,22 @@ export class Identity {
     if (userId !== undefined && userId !== state.userId) {
       if (state.userId !== null) state.traits = {};
       state.userId = userId;
-      this.write(UID, userId);
+      this.#write(UID, userId);
     }
     if (traits) state.traits = { ...state.traits, ...traits };
-    this.write(TRAITS, JSON.stringify(state.traits));
+    this.#write(TRAITS, JSON.stringify(state.traits));
     return state;
   }
 
+  /** A new anonymousId, written at once so that other tabs pick up this one and make none of their own. */
   reset(): void {
-    for (const key of [UID, TRAITS, AID]) this.write(key, null);
-    this.state = undefined;
+    for (const key of [UID, TRAITS, AID]) this.#write(key, null);
+    this.#state = undefined;
+    this.get();
+  }
+
+  /** Another tab changed localStorage (a `storage` event; `null` when it was cleared): read ours again at next use. */
+  changed(key: string | null): void {
+    if (key === null || key === AID || key === UID || key === TRAITS) this.#state = undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { IdbStore } from './queue-db.js';
-import { localStorageStore, memoryStore, type QueueStore } from './queue-store.js';
+import { localStorageStore, memoryStore } from './queue-kv.js';
+import type { QueueStore } from './queue-store.js';
 
 export interface FallbackInfo {
   from: string;

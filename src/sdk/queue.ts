@@ -1,60 +1,81 @@
+import { uuidv4 } from '../protocol/uuid.js';
 import type { NewRecord, QueueRecord, QueueStore } from './queue-store.js';
+
+let tabPrefix: string | undefined;
+let localCount = 0;
+
+/** A local key unique in the profile: a random per-page prefix and a counter. */
+export function localId(): string {
+  return (tabPrefix ??= uuidv4().slice(0, 13)) + (++localCount).toString(36);
+}
+
+const MIRROR_MAX = 2000;
 
 /**
  * The write side of the queue. Calls made in the same task are buffered and written in
  * one transaction at the end of that task (a microtask), so track() costs no I/O and a
  * burst becomes a handful of transactions. Until the store has opened, records wait here.
  *
- * It also mirrors this tab's records that it has not seen acknowledged, so a page that is
- * being hidden can hand them to a keepalive request synchronously (IndexedDB is async).
+ * It also mirrors this tab's records that it has not seen settled, so a page that is being
+ * hidden can hand them to a keepalive request synchronously (IndexedDB is async). The mirror
+ * is always the oldest of this tab's unsettled records: once one could not be kept, newer
+ * ones are not kept either until it is known settled, so a page-hide request can never send
+ * a newer event of this tab without the older ones.
  */
 export class WriteQueue {
-  private buffer: NewRecord[] = [];
-  private scheduled = false;
+  #buffer: NewRecord[] = [];
+  #scheduled = false;
   private store: QueueStore | undefined;
-  private writing: Promise<void> = Promise.resolve();
-  /** messageId -> record for this tab's unacknowledged records, oldest first (Map keeps insertion order). */
-  private readonly mirror = new Map<string, QueueRecord>();
-  private static readonly MIRROR_MAX = 2000;
+  #writing: Promise<void> = Promise.resolve();
+  /** id -> record for this tab's unsettled records, oldest first (Map keeps insertion order). */
+  readonly #mirror = new Map<string, QueueRecord>();
+  /** ids of this tab's unsettled records that did not fit the mirror. */
+  readonly #skipped = new Set<string>();
 
-  constructor(
-    private readonly maxEvents: () => number,
-    private readonly onWritten: (count: number, evicted: QueueRecord[]) => void,
-    private readonly onError: (err: unknown, lost: NewRecord[]) => void,
-  ) {}
+  readonly #maxEvents: () => number;
+  readonly #onWritten: (count: number, evicted: QueueRecord[], overQuota: Array<{ id: string; messageId: string }>) => void;
+  readonly #onError: (err: unknown, lost: NewRecord[]) => void;
+
+  constructor(maxEvents: () => number, onWritten: (count: number, evicted: QueueRecord[], overQuota: Array<{ id: string; messageId: string }>) => void, onError: (err: unknown, lost: NewRecord[]) => void) {
+    this.#maxEvents = maxEvents;
+    this.#onWritten = onWritten;
+    this.#onError = onError;
+  }
 
   attach(store: QueueStore): void {
     this.store = store;
-    if (this.buffer.length > 0) this.schedule();
+    if (this.#buffer.length > 0) this.#schedule();
   }
 
-  push(record: NewRecord): void {
-    this.buffer.push(record);
-    if (this.store) this.schedule();
+  push(record: Omit<NewRecord, 'id'>): void {
+    this.#buffer.push({ id: localId(), ...record });
+    if (this.store) this.#schedule();
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
     queueMicrotask(() => {
-      this.scheduled = false;
-      const records = this.buffer;
-      this.buffer = [];
+      this.#scheduled = false;
+      const records = this.#buffer;
+      this.#buffer = [];
       // Transactions are chained so that FIFO order across tasks is the order of calls.
-      this.writing = this.writing.then(() => this.write(records));
+      this.#writing = this.#writing.then(() => this.#write(records));
     });
   }
 
-  private async write(records: NewRecord[]): Promise<void> {
+  async #write(records: NewRecord[]): Promise<void> {
     const store = this.store!;
     try {
-      const { stored, evicted } = await store.append(records, this.maxEvents());
-      for (const r of stored) this.mirror.set(r.messageId, r);
-      this.forget(evicted);
-      while (this.mirror.size > WriteQueue.MIRROR_MAX) this.mirror.delete(this.mirror.keys().next().value!);
-      this.onWritten(stored.length, evicted);
+      const { stored, evicted, overQuota = [] } = await store.append(records, this.#maxEvents());
+      for (const r of stored) {
+        if (this.#skipped.size || this.#mirror.size >= MIRROR_MAX) this.#skipped.add(r.id);
+        else this.#mirror.set(r.id, r);
+      }
+      this.forget([...evicted, ...overQuota].map((r) => r.id));
+      this.#onWritten(stored.length, evicted, overQuota);
     } catch (err) {
-      this.onError(err, records);
+      this.#onError(err, records);
     }
   }
 
@@ -62,19 +83,32 @@ export class WriteQueue {
   async settled(): Promise<void> {
     // The microtask that hands the buffer to `writing` runs before this continues.
     await null;
-    await this.writing;
+    await this.#writing;
   }
 
-  forget(records: Iterable<{ messageId: string }>): void {
-    for (const r of records) this.mirror.delete(r.messageId);
+  /** These records are settled (delivered or dropped, by any tab): never send them again. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.#mirror.delete(id);
+      this.#skipped.delete(id);
+    }
   }
 
-  /** This tab's unacknowledged records (persisted, with their chunk, or still buffered), oldest first. */
-  unacknowledged(): Array<NewRecord & { chunk?: number }> {
-    return [...this.mirror.values(), ...this.buffer];
+  /**
+   * This tab's oldest unsettled records (persisted, with their chunk, then still buffered),
+   * oldest first; the buffered ones only while nothing older is missing from the mirror.
+   */
+  unsettled(): Array<NewRecord & { chunk?: number }> {
+    const mirrored = [...this.#mirror.values()];
+    return this.#skipped.size ? mirrored : [...mirrored, ...this.#buffer];
+  }
+
+  /** The persisted record with this id, if this tab queued it and it is unsettled. */
+  persisted(id: string): QueueRecord | undefined {
+    return this.#mirror.get(id);
   }
 
   pendingWrites(): number {
-    return this.buffer.length;
+    return this.#buffer.length;
   }
 }

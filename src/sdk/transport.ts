@@ -1,11 +1,15 @@
 import type { BatchResponse } from '../protocol/events.js';
 import { parseRetryAfter } from '../protocol/retry.js';
+import { isPlainObject } from '../protocol/json.js';
 
 export interface SendResult {
-  /** HTTP status, or 0 for a network error / timeout. */
+  /** HTTP status, or 0 for a network error / timeout / no answer to be had. */
   status: number;
   retryAfterMs?: number;
-  response?: Partial<BatchResponse> & { code?: string; error?: string };
+  /** The body, when it was a JSON object. */
+  response?: Omit<Partial<BatchResponse>, 'ok'> & { ok?: boolean; code?: string; error?: string };
+  /** There was a body and it was not a JSON object (an HTML error page, say). */
+  opaque?: boolean;
   error?: string;
 }
 
@@ -26,14 +30,38 @@ export async function postBatch(url: string, body: Uint8Array | string, keepaliv
       // Where AbortSignal.timeout is missing (before 2022) the browser's own timeout applies.
       signal: AbortSignal.timeout?.(TIMEOUT_MS),
     });
-    let response: SendResult['response'];
+    const text = await res.text();
+    let response: unknown;
     try {
-      response = (await res.json()) as SendResult['response'];
+      response = text ? JSON.parse(text) : undefined;
     } catch {
-      response = undefined;
+      // not JSON: `opaque` below
     }
-    return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')), response };
+    const isObject = isPlainObject(response);
+    return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')), response: isObject ? (response as SendResult['response']) : undefined, opaque: !!text && !isObject };
   } catch (err) {
     return { status: 0, error: String(err) };
   }
+}
+
+/**
+ * Whether fetch's keepalive works here (Firefox before 133 and older Safari ignore it, so a
+ * request started at page hide dies with the page): there, page hide uses sendBeacon.
+ */
+export function keepaliveWorks(): boolean {
+  return typeof Request === 'function' && 'keepalive' in Request.prototype;
+}
+
+/**
+ * The page-hide request where keepalive is missing: the same text/plain body handed to
+ * sendBeacon. No answer can be read, so the events stay queued: the result is "unanswered".
+ */
+export function beaconBatch(url: string, body: string): SendResult {
+  let queued = false;
+  try {
+    queued = navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }));
+  } catch {
+    // treated as not sent
+  }
+  return { status: 0, error: queued ? 'sent by beacon: no answer' : 'beacon refused' };
 }

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { startSite, type Site } from '../helpers/fault-proxy.js';
+import { expect, test } from '@playwright/test';
+import { sdkReady, startSite, trackMany, type Site } from '../helpers/fault-proxy.js';
 import { readmeSnippet } from '../helpers/snippet.js';
 
 // The browser talks to a real `ferry serve` process through a proxy that can fail on demand.
@@ -18,18 +18,7 @@ function pageUrl(load: Record<string, unknown>, extra = ''): string {
   return server.page(body);
 }
 
-/** The bundle has replaced the stub and the queue is open. */
-async function ready(page: Page): Promise<void> {
-  await page.waitForFunction(() => typeof (window as unknown as { ferry?: { state?: unknown } }).ferry?.state === 'function');
-  await expect.poll(() => page.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ storage: string }> } }).ferry.state().then((s) => s.storage))).not.toBe('none');
-}
-
-async function trackMany(page: Page, prefix: string, n: number): Promise<void> {
-  await page.evaluate(({ prefix, n }) => {
-    const f = (window as unknown as { ferry: { track(e: string, p: object): void } }).ferry;
-    for (let i = 0; i < n; i++) f.track(`${prefix}${i}`, { i });
-  }, { prefix, n });
-}
+const ready = sdkReady;
 
 const names = (events: Array<Record<string, unknown>>) => events.map((e) => e.event);
 const seq = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);

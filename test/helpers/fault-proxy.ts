@@ -2,17 +2,19 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { expect, type Page } from '@playwright/test';
 import { cleanup, startFerry, storedEvents, type FerryProcess } from './ferry-process.js';
 
 /**
  * The network between a client and a real server, with faults on demand. Two uses:
  * - `startSite`: the website for SDK e2e and chaos tests. It serves test pages and the built SDK,
  *   and forwards /v1/* to a `ferry serve` process — or, on the test's say-so, answers 503
- *   itself, refuses the connection, holds the request, or cuts the answer after Ferry committed.
+ *   itself, answers a CDN's HTML 404 page, refuses the connection, holds the request (`holdMs`: a
+ *   slow collector), or cuts the answer after Ferry committed.
  *   What Ferry stored (its own SQLite file) is the truth the tests assert on.
  * - `startFaultProxy`: the same faults in front of any HTTP target (a webhook destination).
  */
-export type Mode = 'ok' | 'fail503' | 'down';
+export type Mode = 'ok' | 'fail503' | 'html404' | 'down';
 
 /** What the proxy does with one request. */
 export type Fault =
@@ -24,7 +26,7 @@ export type Fault =
   /** Forward, then never answer: the client's own timeout decides. */
   | 'hang'
   /** Answer this status without forwarding. */
-  | { status: number; retryAfter?: string; body?: string }
+  | { status: number; retryAfter?: string; body?: string; contentType?: string }
   /** Wait for `hold` before doing `then` (a browser killed meanwhile never gets an answer). */
   | { hold: Promise<unknown>; then: Fault }
   /** Forward at once, then wait for `holdAnswer` before answering: the target has acted, the client waits. */
@@ -32,6 +34,9 @@ export type Fault =
 
 export interface Forwarded {
   events: Array<Record<string, unknown>>;
+  /** When the request arrived and when its answer was written or dropped (epoch ms; end 0 until then). */
+  start: number;
+  end: number;
   gzip: boolean;
   contentType: string;
   /** Status the target (or the proxy itself) answered; 0 when nothing answered. */
@@ -103,7 +108,7 @@ function describeFault(f: Fault): string {
 async function applyFault(fault: Fault, target: URL, req: IncomingMessage, res: ServerResponse, raw: Buffer, record: Forwarded): Promise<void> {
   if (fault === 'refuse') return void req.socket.destroy();
   if (typeof fault === 'object' && 'status' in fault) {
-    res.writeHead(fault.status, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', ...(fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }) });
+    res.writeHead(fault.status, { 'Content-Type': fault.contentType ?? 'application/json', 'Access-Control-Allow-Origin': '*', ...(fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }) });
     record.status = fault.status;
     res.end(fault.body ?? JSON.stringify({ ok: false, code: 'overloaded', error: `the fault proxy says ${fault.status}` }), () => answered(record));
     return;
@@ -144,8 +149,10 @@ async function proxyRequest(
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks);
-  const record: Forwarded = { ...eventsOf(raw), contentType: String(req.headers['content-type']), status: 0, duplicates: 0, fault: 'pass', answered: false, at: Date.now(), epoch: state.epoch };
+  const record: Forwarded = { ...eventsOf(raw), contentType: String(req.headers['content-type']), status: 0, duplicates: 0, fault: 'pass', answered: false, at: Date.now(), start: Date.now(), end: 0, epoch: state.epoch };
   state.requests.push(record);
+  res.on('finish', () => (record.end = Date.now()));
+  res.on('close', () => (record.end ||= Date.now()));
   const fault = choose(record, state.requests.length);
   record.fault = describeFault(fault);
   try {
@@ -192,6 +199,9 @@ export interface Site {
   url: string;
   writeKey: string;
   mode: Mode;
+  /** Extra time each /v1 request is held before it is answered, plus some per event it carries (a slow uplink). */
+  holdMs: number;
+  holdMsPerEvent: number;
   /** Consulted for each /v1 request while `mode` is 'ok'. */
   fault: FaultPolicy | undefined;
   /** Copied into each request's record: the test bumps it when it restarts Ferry. */
@@ -212,6 +222,8 @@ export interface Site {
 const root = new URL('../../', import.meta.url);
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.map': 'application/json' };
 const FAIL_503: Fault = { status: 503, retryAfter: '1', body: JSON.stringify({ ok: false, code: 'overloaded', error: 'the test says 503' }) };
+/** What a CDN or a misrouted deploy answers: not Ferry's, says nothing about the events. */
+const HTML_404: Fault = { status: 404, contentType: 'text/html', body: '<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><hr>cdn</body></html>' };
 
 function html(body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>ferry test page</title></head><body>${body}</body></html>`;
@@ -222,7 +234,7 @@ export async function startSite(opts: { ferry?: FerryProcess; writeKey?: string 
   const ferry = opts.ferry ?? (await startFerry({ args: ['--write-key', writeKey] }));
   let concurrent = 0;
   const pages = new Map<string, string>();
-  const state = { mode: 'ok' as Mode, fault: undefined as FaultPolicy | undefined, epoch: 0, requests: [] as Forwarded[], maxConcurrent: 0, ferry };
+  const state = { mode: 'ok' as Mode, holdMs: 0, holdMsPerEvent: 0, fault: undefined as FaultPolicy | undefined, epoch: 0, requests: [] as Forwarded[], maxConcurrent: 0, ferry };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -247,8 +259,9 @@ export async function startSite(opts: { ferry?: FerryProcess; writeKey?: string 
         return await proxyRequest(req, res, new URL(state.ferry.url), state, (record, n) => {
           if (state.mode === 'down') return 'refuse';
           // Hold each request a little so that overlapping senders would show in maxConcurrent.
-          const held = { hold: new Promise((r) => setTimeout(r, 5)) };
+          const held = { hold: new Promise((r) => setTimeout(r, 5 + state.holdMs + state.holdMsPerEvent * record.events.length)) };
           if (state.mode === 'fail503') return { ...held, then: FAIL_503 };
+          if (state.mode === 'html404') return { ...held, then: HTML_404 };
           return { ...held, then: state.fault?.(record, n) ?? 'pass' };
         });
       } finally {
@@ -284,4 +297,18 @@ export async function startSite(opts: { ferry?: FerryProcess; writeKey?: string 
       }
     },
   });
+}
+
+/** The bundle has replaced the snippet's stub and the queue is open. */
+export async function sdkReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => typeof (window as unknown as { ferry?: { state?: unknown } }).ferry?.state === 'function');
+  await expect.poll(() => page.evaluate(() => (window as unknown as { ferry: { state(): Promise<{ storage: string }> } }).ferry.state().then((s) => s.storage))).not.toBe('none');
+}
+
+/** `n` track() calls in one task, named prefix0, prefix1, … */
+export async function trackMany(page: Page, prefix: string, n: number): Promise<void> {
+  await page.evaluate(({ prefix, n }) => {
+    const f = (window as unknown as { ferry: { track(e: string, p: object): void } }).ferry;
+    for (let i = 0; i < n; i++) f.track(`${prefix}${i}`, { i });
+  }, { prefix, n });
 }

@@ -8,8 +8,12 @@ const root = new URL('../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root));
 const gz = (p: string) => gzipSync(read(p), { level: 9 }).byteLength;
 
-/** Byte budgets (gzip -9). A budget that grows needs a reason in the commit. */
-const BUDGETS = { 'dist/ferry.iife.js': 8 * 1024, 'dist/sdk/index.js': 8 * 1024 };
+/**
+ * Byte budgets (gzip -9). A budget that grows needs a reason in the commit. 9 KiB: 8 KiB plus
+ * one for this round's gains (the answer policy, page-hide order, storage that survives a closed
+ * IndexedDB or a full localStorage, consent, sessions).
+ */
+const BUDGETS = { 'dist/ferry.iife.js': 9 * 1024, 'dist/sdk/index.js': 9 * 1024 };
 
 describe('package', () => {
   it('keeps the browser builds inside their gzip budgets', () => {

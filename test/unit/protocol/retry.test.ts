@@ -47,6 +47,13 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('')).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter('-3')).toBeUndefined();
+    expect(parseRetryAfter('0 GMT')).toBeUndefined();
+    expect(parseRetryAfter('1e3')).toBeUndefined();
+  });
+  it('reads the obsolete HTTP date forms too', () => {
+    const now = Date.parse('1994-11-06T08:49:00Z');
+    expect(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', now)).toBe(37_000);
+    expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', now - new Date(now).getTimezoneOffset() * 60_000)).toBe(37_000);
   });
 });
 
@@ -55,5 +62,18 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(0, 2000, () => 0, { baseMs: 100, capMs: 60_000 })).toBe(2000);
     expect(retryDelayMs(0, 3_600_000, () => 0, { baseMs: 100, capMs: 60_000 })).toBe(60_000);
     expect(retryDelayMs(2, undefined, () => 0.5, { baseMs: 100, capMs: 60_000 })).toBe(200);
+  });
+  it('never waits less than the base, whatever Retry-After or the jitter draw says', () => {
+    const opts = { baseMs: 100, capMs: 60_000 };
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    for (const header of ['0', '0.0', 'Wed, 31 Dec 2025 23:59:59 GMT', 'Thu, 01 Jan 1970 00:00:00 GMT']) {
+      expect(retryDelayMs(5, parseRetryAfter(header, now), () => 0.5, opts), header).toBe(100);
+    }
+    // Negative and garbage values are not a Retry-After: the backoff applies, floored at the base.
+    expect(retryDelayMs(0, parseRetryAfter('-3', now), () => 0, opts)).toBe(100);
+    expect(retryDelayMs(0, undefined, () => 0, opts)).toBe(100);
+    // Absurdly large ones are capped.
+    expect(retryDelayMs(0, parseRetryAfter('9'.repeat(400), now), () => 0, opts)).toBe(60_000);
+    expect(retryDelayMs(0, parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now), () => 0, opts)).toBe(60_000);
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Analytics } from '../../../src/sdk/analytics.js';
 import type { DroppedInfo } from '../../../src/sdk/emitter.js';
 import { FerryError } from '../../../src/protocol/errors.js';
-import { stubFetch, type Responder } from '../../helpers/fetch-stub.js';
+import { stubFetch, type Answer, type Responder } from '../../helpers/fetch-stub.js';
 
 let stub: ReturnType<typeof stubFetch> | undefined;
 const instances: Analytics[] = [];
@@ -182,18 +182,6 @@ describe('sending', () => {
     expect(names(ok.body.batch)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
   });
 
-  it('splits a batch the server rejects with 400 and drops only the bad event', async () => {
-    const { a, requests, dropped } = make((req) =>
-      req.body.batch.some((e) => e.event === 'poison') ? { status: 400, body: { ok: false, code: 'invalid_event', error: 'poison' } } : { status: 200 },
-    );
-    for (let i = 0; i < 8; i++) a.track(i === 5 ? 'poison' : `e${i}`);
-    const result = await a.flush();
-    expect(result).toMatchObject({ ok: true, remaining: 0 });
-    const accepted = requests.filter((r) => !r.body.batch.some((e) => e.event === 'poison')).flatMap((r) => r.body.batch);
-    expect(names(accepted)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e6', 'e7']);
-    expect(dropped).toEqual([expect.objectContaining({ reason: 'rejected_by_server', count: 1, detail: 'poison' })]);
-  });
-
   it('reports events the server rejected inside a 200', async () => {
     const { a, dropped } = make((req) => ({
       status: 200,
@@ -226,10 +214,14 @@ describe('sending', () => {
   });
 
   it('evicts events older than maxEventAgeMs unsent and reports them', async () => {
-    const { a, dropped, requests } = make(() => ({ status: 503 }), { maxEventAgeMs: 30, retry: { baseMs: 60_000, capMs: 60_000 } });
+    const { a, loaded, dropped, requests } = make(() => ({ status: 503 }), { maxEventAgeMs: 800, retry: { baseMs: 60_000, capMs: 60_000 } });
+    // Loaded first: the 800 ms must not run out while the store opens.
+    await loaded;
+    await a.flush();
+    await startTimerRan();
     a.track('old');
     await a.flush();
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 900));
     stub!.restore();
     stub = stubFetch(() => ({ status: 200 }));
     const result = await a.flush();
@@ -252,16 +244,188 @@ describe('sending', () => {
       if (onLine) Object.defineProperty(Object.getPrototypeOf(navigator), 'onLine', onLine);
     }
     window.dispatchEvent(new Event('online'));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(requests.length).toBe(1);
+    await expect.poll(() => requests.length).toBe(1);
   });
 });
 
+describe('identity across tabs', () => {
+  it('picks up identify() and reset() made in another tab', async () => {
+    const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000, cookie: false });
+    await loaded;
+    const other = new Analytics();
+    instances.push(other);
+    await other.load({ writeKey: 'other-tab', endpoint: 'http://127.0.0.1:9', flushIntervalMs: 60_000, cookie: false });
+    a.track('before');
+    // The other tab writes localStorage; the browser tells this tab with a `storage` event.
+    const tellThisTab = (key: string | null) => window.dispatchEvent(new StorageEvent('storage', { key }));
+    other.identify('u-77', { plan: 'team' });
+    tellThisTab('ferry_uid');
+    a.track('after identify');
+    other.reset();
+    tellThisTab('ferry_aid');
+    a.track('after reset');
+    await a.flush();
+    const batch = requests.flatMap((r) => r.body.batch).filter((e) => e.type === 'track');
+    expect(batch.map((e) => [e.event, e.userId ?? null])).toEqual([['before', null], ['after identify', 'u-77'], ['after reset', null]]);
+    expect(batch[2]!.anonymousId).toBe(other.user().anonymousId);
+    expect(batch[2]!.anonymousId).not.toBe(batch[0]!.anonymousId);
+    expect(a.user()).toEqual(other.user());
+  });
+});
+
+describe('middleware', () => {
+  it('cannot make an event vanish by rebuilding it without its messageId, or by repeating one', async () => {
+    const strip = (e: Record<string, unknown>) => {
+      const { messageId: _, ...rest } = e;
+      return rest;
+    };
+    const same = (e: Record<string, unknown>) => ({ ...e, messageId: 'the-same-for-all' });
+    const { a, requests, dropped } = make(() => ({ status: 200 }), { middleware: [strip], flushAt: 20 });
+    for (let i = 0; i < 50; i++) a.track(`s${i}`);
+    expect(await a.flush()).toMatchObject({ ok: true, remaining: 0 });
+    const batch = requests.flatMap((r) => r.body.batch);
+    expect(names(batch)).toEqual(Array.from({ length: 50 }, (_, i) => `s${i}`));
+    expect(new Set(batch.map((e) => e.messageId)).size).toBe(50);
+    for (const e of batch) expect(e.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(dropped).toEqual([]);
+
+    const second = make(() => ({ status: 200 }), { middleware: [same], flushAt: 20 });
+    for (let i = 0; i < 30; i++) second.a.track(`r${i}`);
+    expect(await second.a.flush()).toMatchObject({ ok: true, remaining: 0 });
+    expect(names(second.requests.flatMap((r) => r.body.batch))).toEqual(Array.from({ length: 30 }, (_, i) => `r${i}`));
+  });
+
+  it('refuses with an error what a middleware turns into something that is not an event', async () => {
+    const { a, requests, errors } = make(() => ({ status: 200 }), { middleware: [(e: Record<string, unknown>) => (e.event === 'odd' ? ('text' as unknown as Record<string, unknown>) : e)] });
+    a.track('odd');
+    a.track('fine');
+    await a.flush();
+    expect(names(requests.flatMap((r) => r.body.batch))).toEqual(['fine']);
+    expect(errors.map((e) => e.code)).toEqual(['invalid_call']);
+  });
+});
+
+/** load() schedules a first flush at 0 ms; let it run so that it cannot race what a test does next. */
+const startTimerRan = () => new Promise((r) => setTimeout(r, 20));
+
+const settledQueue = (a: Analytics) => (a as unknown as { queue: { settled(): Promise<void> } }).queue.settled();
+
+function hide(): void {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  try {
+    document.dispatchEvent(new Event('visibilitychange'));
+  } finally {
+    delete (document as { visibilityState?: string }).visibilityState;
+  }
+}
+
 describe('page hide', () => {
+  it('carries the batch still on the wire ahead of the newer events, so the server gets the tab\'s order', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const { a, loaded, requests } = make(async (_, n) => {
+      if (n === 1) await held;
+      return { status: 200 };
+    }, { flushAt: 1000 });
+    await loaded;
+    await a.flush();
+    await startTimerRan();
+    for (let i = 0; i < 5; i++) a.track(`old${i}`);
+    const first = a.flush();
+    await expect.poll(() => requests.length).toBe(1);
+    for (let i = 0; i < 3; i++) a.track(`new${i}`);
+    await settledQueue(a);
+    hide();
+    await expect.poll(() => requests.length).toBe(2);
+    expect(requests[1]!.keepalive).toBe(true);
+    expect(names(requests[1]!.body.batch)).toEqual(['old0', 'old1', 'old2', 'old3', 'old4', 'new0', 'new1', 'new2']);
+    release();
+    await first;
+    await a.flush();
+    // Nothing newer went out while the page-hide request was on the wire, and nothing is left.
+    expect(requests).toHaveLength(2);
+    expect((await a.state()).queued).toBe(0);
+  });
+
+  it('costs no request on a hide with nothing new, and never re-sends what another tab delivered', async () => {
+    const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000, writeKey: 'shared-key' });
+    await loaded;
+    await a.flush();
+    await startTimerRan();
+    for (let i = 0; i < 4; i++) a.track(`t${i}`);
+    await settledQueue(a);
+    hide();
+    await expect.poll(() => requests.length).toBe(1);
+    await expect.poll(async () => (await a.state()).queued).toBe(0);
+    hide();
+    hide();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(requests).toHaveLength(1);
+    // This tab tracks, the other tab's flusher delivers: this tab hears of it and stays quiet.
+    const other = new Analytics();
+    instances.push(other);
+    await other.load({ writeKey: 'shared-key', endpoint: 'http://127.0.0.1:9', flushIntervalMs: 60_000 });
+    for (let i = 0; i < 3; i++) a.track(`u${i}`);
+    await settledQueue(a);
+    await other.flush();
+    expect((await other.state()).queued).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    hide();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(requests.map((r) => names(r.body.batch))).toEqual([['t0', 't1', 't2', 't3'], ['u0', 'u1', 'u2']]);
+  });
+
+  it('settles its answer like any other: a named rejection is reported, a 503 backs off and keeps', async () => {
+    let answer: Answer = { status: 200, body: { ok: true, accepted: 1, duplicates: 0, rejected: [{ index: 1, code: 'invalid_event', reason: 'no' }] } };
+    const { a, loaded, requests, dropped, errors } = make(() => answer, { flushAt: 1000, retry: { baseMs: 10, capMs: 60_000 } });
+    await loaded;
+    await a.flush();
+    await startTimerRan();
+    a.track('p0');
+    a.track('p1');
+    await settledQueue(a);
+    hide();
+    await expect.poll(() => dropped.length).toBe(1);
+    expect(dropped[0]).toMatchObject({ reason: 'rejected_by_server', detail: 'no', messageIds: [requests[0]!.body.batch[1]!.messageId] });
+    expect((await a.state()).queued).toBe(0);
+    answer = { status: 503, headers: { 'Retry-After': '30' } };
+    a.track('p2');
+    await settledQueue(a);
+    hide();
+    await expect.poll(() => errors.length).toBe(1);
+    const state = await a.state();
+    expect(state.queued).toBe(1);
+    expect(state.backoff.nextAttemptAt - Date.now()).toBeGreaterThan(20_000);
+    // The backoff holds the next page hide back too.
+    a.track('p3');
+    await settledQueue(a);
+    hide();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(requests).toHaveLength(2);
+  });
+
+  it('uses sendBeacon with the same text/plain body where fetch keepalive is missing', async () => {
+    const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000 });
+    await loaded;
+    await a.flush();
+    await startTimerRan();
+    stub!.keepalive(false);
+    a.track('b0');
+    a.track('b1');
+    await settledQueue(a);
+    hide();
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0]!.beacon).toBe(true);
+    expect(names(requests[0]!.body.batch)).toEqual(['b0', 'b1']);
+    // No answer can be read from a beacon: the events stay queued until a flush is acknowledged.
+    expect((await a.state()).queued).toBe(2);
+  });
+
   it('hands unsent events to one keepalive request, even when visibilitychange and pagehide both fire', async () => {
     const { a, loaded, requests } = make(() => ({ status: 200 }), { flushAt: 1000 });
     await loaded;
     await a.flush();
+    await startTimerRan();
     const before = requests.length;
     for (let i = 0; i < 5; i++) a.track(`h${i}`);
     await (a as unknown as { queue: { settled(): Promise<void> } }).queue.settled();

@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { IdbStore } from '../../../src/sdk/queue-db.js';
 
-const rec = (n: number) => ({ json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
+const rec = (n: number) => ({ id: `local-${n}`, json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => rec(from + i));
 const ids = (rs: Array<{ messageId: string }>) => rs.map((r) => r.messageId);
 
@@ -46,5 +46,37 @@ describe('IndexedDB queue', () => {
     const again = await IdbStore.open(name);
     expect(await again.getMeta('backoff')).toEqual({ attempt: 3, nextAttemptAt: 123, status: 503 });
     again.close();
+  });
+
+  it('opens again, losing nothing, when another connection upgrades the database under it', async () => {
+    const name = `db-${Math.random()}`;
+    const store = await IdbStore.open(name);
+    await store.append(range(1, 3), 10_000);
+    // Another tab (or a new release) opens a higher version: the store steps aside.
+    const upgraded = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(`ferry-${name}`, 7);
+      req.onupgradeneeded = () => req.result.createObjectStore('theirs');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    // Written while the other connection holds version 7 open, then read back.
+    const appended = store.append(range(4, 6), 10_000);
+    await appended;
+    expect(ids(await store.oldest(10))).toEqual(ids(range(1, 6)));
+    expect(await store.count()).toBe(6);
+    upgraded.close();
+    // And once more, by a version bump that drops the stores.
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(`ferry-${name}`, 8);
+      req.onupgradeneeded = () => {
+        req.result.deleteObjectStore('chunks');
+        req.result.deleteObjectStore('meta');
+      };
+      req.onsuccess = () => (req.result.close(), resolve());
+      req.onerror = () => reject(req.error);
+    });
+    await store.append([rec(7)], 10_000);
+    expect(ids(await store.oldest(10))).toEqual(['m7']);
+    store.close();
   });
 });

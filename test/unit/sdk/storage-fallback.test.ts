@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../../src/sdk/open-store.js';
-import { ArrayStore, memoryStore } from '../../../src/sdk/queue-store.js';
+import { KeyValueStore, localStorageStore, memoryStore } from '../../../src/sdk/queue-kv.js';
 import type { FallbackInfo } from '../../../src/sdk/open-store.js';
 
-const rec = (n: number) => ({ json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
+const rec = (n: number) => ({ id: `local-${n}`, json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
 
 let savedIdb: unknown;
 beforeEach(() => {
@@ -57,7 +57,7 @@ describe('storage fallback', () => {
     }
   });
 
-  it('array stores keep FIFO order, remove exact records and evict the oldest beyond the cap', async () => {
+  it('key-value stores keep FIFO order, remove exact records and evict the oldest beyond the cap', async () => {
     const store = memoryStore();
     const { stored } = await store.append([rec(1), rec(2), rec(3)], 100);
     await store.remove([stored[1]!]);
@@ -66,6 +66,65 @@ describe('storage fallback', () => {
     expect(evicted.map((r) => r.messageId)).toEqual(['m1']);
     expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m3', 'm4', 'm5']);
     expect(await store.count()).toBe(3);
-    expect(store).toBeInstanceOf(ArrayStore);
+    expect(store).toBeInstanceOf(KeyValueStore);
+  });
+
+  it('keeps localStorage under its quota: evicts the oldest and reports them, never loses an append in silence', async () => {
+    const big = (n: number) => ({ ...rec(n), json: `{"n":${n},"pad":"${'p'.repeat(600)}"}` });
+    // A localStorage with room for about 40 such events (the page keeps the rest of the quota).
+    const real = Object.getOwnPropertyDescriptor(globalThis, 'localStorage');
+    const items = new Map<string, string>();
+    const limitChars = 30_000;
+    const used = () => [...items].reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const small = {
+      getItem: (k: string) => items.get(k) ?? null,
+      removeItem: (k: string) => void items.delete(k),
+      setItem: (k: string, v: string) => {
+        if (used() - (items.get(k)?.length ?? 0) + k.length + v.length > limitChars) throw new DOMException('full', 'QuotaExceededError');
+        items.set(k, v);
+      },
+    };
+    Object.defineProperty(globalThis, 'localStorage', { configurable: true, get: () => small });
+    try {
+      const store = localStorageStore('quota');
+      const lost: string[] = [];
+      const kept: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const { stored, evicted, overQuota = [] } = await store.append([big(i)], 10_000);
+        kept.push(...stored.map((r) => r.messageId));
+        lost.push(...evicted.map((r) => r.messageId), ...overQuota.map((r) => r.messageId));
+      }
+      const queued = (await store.oldest(1000)).map((r) => r.messageId);
+      // Every append is either still queued or reported: none vanished.
+      expect(new Set([...queued, ...lost]).size).toBe(100);
+      expect(queued.length + lost.length).toBe(100);
+      expect(queued.length).toBeGreaterThan(30);
+      // The newest are kept, in order; the oldest went.
+      expect(queued).toEqual(Array.from({ length: queued.length }, (_, i) => `m${100 - queued.length + i}`));
+      expect(await store.count()).toBe(queued.length);
+    } finally {
+      if (real) Object.defineProperty(globalThis, 'localStorage', real);
+    }
+  });
+
+  it('bounds the localStorage queue by characters, and its operations touch the batch, not the queue', async () => {
+    const store = localStorageStore('bounded');
+    const event = (n: number) => ({ ...rec(n), json: `{"n":${n},"pad":"${'q'.repeat(630)}"}` });
+    const dropped: string[] = [];
+    for (let i = 0; i < 10_000; i += 500) {
+      const { overQuota = [] } = await store.append(Array.from({ length: 500 }, (_, j) => event(i + j)), 10_000);
+      dropped.push(...overQuota.map((r) => r.messageId));
+    }
+    const chars = Object.keys(localStorage).filter((k) => k.startsWith('ferry_q_bounded')).reduce((n, k) => n + localStorage.getItem(k)!.length, 0);
+    expect(chars).toBeLessThanOrEqual(2_100_000);
+    expect(dropped.length).toBeGreaterThan(5000);
+    expect((await store.count()) + dropped.length).toBe(10_000);
+    // Reading a batch and removing it reads only the index and those events.
+    const getItem = vi.spyOn(localStorage, 'getItem');
+    const batch = await store.oldest(10);
+    expect(batch.map((r) => r.messageId)).toEqual(Array.from({ length: 10 }, (_, i) => `m${dropped.length + i}`));
+    await store.remove(batch);
+    expect(getItem.mock.calls.length).toBeLessThan(60);
+    getItem.mockRestore();
   });
 });

@@ -1,0 +1,42 @@
+// @vitest-environment happy-dom
+import { afterEach, expect, it } from 'vitest';
+import { Emitter } from '../../../src/sdk/emitter.js';
+import { Flusher } from '../../../src/sdk/flusher.js';
+import { resolveOptions } from '../../../src/sdk/options.js';
+import { memoryStore } from '../../../src/sdk/queue-kv.js';
+import { WriteQueue } from '../../../src/sdk/queue.js';
+import { stubFetch, type Stub } from '../../helpers/fetch-stub.js';
+
+let stub: Stub | undefined;
+afterEach(() => stub?.restore());
+
+it('never has an event on the wire twice at once: a drain that read a batch before a page-hide request sent it reads again after its answer', async () => {
+  stub = stubFetch(() => ({ status: 200 }));
+  const store = memoryStore();
+  const queue = new WriteQueue(() => 10_000, () => {}, () => {});
+  queue.attach(store);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const flusher = new Flusher({
+    store,
+    queue,
+    options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9' }),
+    emitter: new Emitter(),
+    lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
+    // The drain's compression waits until the test lets it go.
+    compress: async (text) => {
+      await gate;
+      return new TextEncoder().encode(text);
+    },
+  });
+  for (let i = 0; i < 3; i++) queue.push({ json: `{"event":"e${i}","messageId":"m${i}"}`, messageId: `m${i}`, enqueuedAt: Date.now() });
+  await queue.settled();
+  const drained = flusher.flush(true);
+  await new Promise((r) => setTimeout(r, 20));
+  // The drain has read e0..e2 and is compressing them when the page is hidden.
+  flusher.flushOnExit();
+  release();
+  expect(await drained).toMatchObject({ ok: true, remaining: 0 });
+  expect(stub.requests.map((r) => [r.keepalive, r.body.batch.map((e) => e.messageId)])).toEqual([[true, ['m0', 'm1', 'm2']]]);
+  flusher.stop();
+});
