@@ -90,7 +90,9 @@ export class Analytics {
   }
 
   async #open(options: ResolvedOptions): Promise<void> {
-    const store = await openStore(options.writeKey, options.storage, (info) => this.#emitter.emit('storage-fallback', info));
+    // openStore may decide before its first await, inside load(): a microtask later, so that a
+    // listener registered right after load() (the snippet's order) hears it.
+    const store = await openStore(options.writeKey, options.storage, (info) => queueMicrotask(() => this.#emitter.emit('storage-fallback', info)));
     if (this.#closed) return store.close();
     this.store = store;
     this.#flushLock = createFlushLock(options.writeKey);

@@ -311,12 +311,10 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'a second window closed after the other delivered its events sends nothing again',
-    knownBug: 'the closing window re-sends every event it tracked, uncompressed, outside the lock',
     run: (ctx) => secondWindowLeaves(ctx, (tab) => tab.close()),
   },
   {
     name: 'a second window navigated away after the other delivered its events sends nothing again',
-    knownBug: 'the leaving window re-sends every event it tracked, uncompressed, outside the lock',
     run: (ctx) => secondWindowLeaves(ctx, (tab) => tab.goto(ctx.site.page('<p>another page of the site, without the SDK</p>'))),
   },
   {
@@ -349,7 +347,6 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'no IndexedDB at all: the fallback reaches a listener registered right after load()',
-    knownBug: 'storage-fallback is emitted synchronously inside load(), before any listener can exist',
     async run({ site, open }) {
       const tab = await open(pageUrl(site, { flushIntervalMs: 50 }, { before: NO_INDEXEDDB, after: RECORD_FALLBACKS }));
       await ready(tab);
