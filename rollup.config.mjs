@@ -10,29 +10,9 @@ const serverExternal = [...Object.keys(pkg.dependencies), /^node:/];
 // Type checking is `npm run typecheck`; the build only transpiles, so it stays fast.
 const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'demo/**/*.ts'], compilerOptions: { sourceMap: true, declaration: false, noEmitOnError: false, outDir: undefined }, noForceEmit: false, outputToFilesystem: false });
 /**
- * idb installs two optional extras at import time (db.get()-style shortcuts and async
- * iterators) by calling replaceTraps(); Ferry uses neither, so the browser builds drop those
- * two calls and keep idb's core (openDB, promise-wrapped transactions and cursors).
- * The Chromium e2e tests run this build, so an idb change that breaks it fails them.
- */
-function idbCoreOnly() {
-  return {
-    name: 'idb-core-only',
-    transform(code, id) {
-      if (!/[\\/]node_modules[\\/]idb[\\/]build[\\/]index\.js$/.test(id)) return null;
-      const ast = this.parse(code);
-      let out = code;
-      const calls = ast.body.filter((n) => n.type === 'ExpressionStatement' && n.expression.type === 'CallExpression' && n.expression.callee.name === 'replaceTraps');
-      if (calls.length !== 2) this.error(`idb-core-only: expected 2 replaceTraps() calls in idb, found ${calls.length}`);
-      for (const n of calls.reverse()) out = out.slice(0, n.start) + out.slice(n.end);
-      return { code: out, map: null };
-    },
-  };
-}
-/**
  * Property names private to the SDK's classes, never part of the public API, the wire format
  * or stored data, are shortened like local variables (as preact does with its mangle list).
- * Only distinctive names are listed, so that nothing in idb or fflate can collide, and none
+ * Only distinctive names are listed, so that nothing in fflate can collide, and none
  * may equal a key of a returned object (state().inFlight, state().lock...): the e2e tests read
  * those through the built bundle.
  */
@@ -50,13 +30,13 @@ export default [
   {
     input: { index: 'src/sdk/index.ts' },
     output: { dir: 'dist/sdk', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
-    plugins: [resolve({ browser: true }), idbCoreOnly(), ts(), min()],
+    plugins: [resolve({ browser: true }), ts(), min()],
   },
   // <script> build: one global (window.ferry), no fflate inside.
   {
     input: 'src/sdk/global.ts',
     output: { file: 'dist/ferry.iife.js', format: 'iife', sourcemap: true },
-    plugins: [resolve({ browser: true }), idbCoreOnly(), ts(), min()],
+    plugins: [resolve({ browser: true }), ts(), min()],
   },
   // The <script> build's gzip fallback: an ES module at a stable name beside ferry.iife.js.
   {
