@@ -186,6 +186,29 @@ describe('erasing a user (G11)', () => {
     expect(everyStoredRow(f)).not.toContain(EMAIL);
   });
 
+  it('leaves no trace of the erased ids in the file, not even in index pages freed by earlier deliveries', async () => {
+    const f = await start({ destinations: [{ name: 'feed', type: 'memory' }] });
+    const victim = `victim-${mid('id')}@mail.example`;
+    for (let k = 0; k < 20; k++) {
+      const batch: unknown[] = Array.from({ length: 10 }, (_, u) => ({ type: 'track', event: 'Pad', userId: `other-${u}`, properties: { pad: 'x'.repeat(300) }, messageId: mid('o') }));
+      batch.push({ type: 'track', event: 'Mine', userId: victim, properties: { pad: 'y'.repeat(300) }, messageId: mid('v') });
+      await send(f, batch);
+    }
+    // Every delivery settles first: its index entries move (pending -> succeeded) and free pages.
+    await waitFor(() => readDb(f, (db) => (db.prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'succeeded'").get() as { n: number }).n) === 220, 30_000, 'every delivery');
+    await erase(f, victim);
+    const audit = readDb(f, (db) => (db.prepare('SELECT count(*) AS n FROM erasures').get() as { n: number }).n);
+    let copies = 0;
+    for (const file of ['ferry.sqlite', 'ferry.sqlite-wal']) {
+      const path = join(f.dataDir, file);
+      if (!existsSync(path)) continue;
+      const bytes = readFileSync(path);
+      for (let at = bytes.indexOf(victim); at !== -1; at = bytes.indexOf(victim, at + 1)) copies++;
+    }
+    // The audit row names what was asked (and its index may too); nothing else may.
+    expect(copies).toBeLessThanOrEqual(2 * audit);
+  });
+
   it('leaves no erased bytes in the database file or its WAL', async () => {
     const f = await start();
     const visit = visitThenIdentify('anon-w', 'user-w');

@@ -48,6 +48,9 @@ export class SqliteStore implements Store {
     this.db = new Database(join(dataDir, 'ferry.sqlite'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${process.env.FERRY_SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL'}`); // NORMAL only for G4's proof to show it can fail (test/server/durability-fsync.test.ts); never in production
+    // Every delete and update overwrites what it frees with zeros: an erasure (G11) must leave no
+    // trace, and earlier changes (a delivery settling moves its index entries) free pages too.
+    this.db.pragma('secure_delete = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');
@@ -307,17 +310,9 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString(), suppress: r.suppress === 1, completedAt: r.completedAt === null ? null : new Date(r.completedAt).toISOString() }));
   }
 
-  /**
-   * One transaction with secure_delete on: deleted rows are overwritten with zeros in the pages
-   * and free pages, so erased data does not linger in the file's free space.
-   */
+  /** One transaction; secure_delete is on for the whole connection (see the constructor). */
   private securely<T>(fn: () => T): T {
-    this.db.pragma('secure_delete = ON');
-    try {
-      return this.db.transaction(fn)();
-    } finally {
-      this.db.pragma('secure_delete = OFF');
-    }
+    return this.db.transaction(fn)();
   }
 
   async close(): Promise<void> {
