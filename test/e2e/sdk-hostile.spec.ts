@@ -180,3 +180,15 @@ test('a collector out of reach, two reloads and a browser restart: each event on
     rmSync(profile, { recursive: true, force: true });
   }
 });
+
+test('an event tracked in the page\'s own pagehide handler, registered before the SDK\'s, reaches the server', async ({ page }) => {
+  // Chromium runs microtasks between listeners: by the SDK's handler the event has left the
+  // write buffer and waits on its IndexedDB append, which the leaving page may never finish.
+  const hide = `addEventListener('pagehide', function () { ferry.track('leaving'); });`;
+  await page.goto(server.page(`<script src="/dist/ferry.iife.js"></script><script>${hide}ferry.load({ writeKey: '${server.writeKey}', flushAt: 1000, flushIntervalMs: 60000 });</script>`));
+  await sdkReady(page);
+  await trackMany(page, 'h', 3);
+  await expect.poll(() => queued(page)).toBe(3);
+  await page.goto('about:blank');
+  await expect.poll(() => names(tracks()), { timeout: 15_000 }).toEqual([...seq('h', 3), 'leaving']);
+});
