@@ -192,3 +192,19 @@ test('an event tracked in the page\'s own pagehide handler, registered before th
   await page.goto('about:blank');
   await expect.poll(() => names(tracks()), { timeout: 15_000 }).toEqual([...seq('h', 3), 'leaving']);
 });
+
+test('a redirect to a page that answers a GET with a JSON object acknowledges nothing: the events stay queued until a POST is answered', async ({ page }) => {
+  // fetch follows a 301/302/303 with a GET, which never carries the batch.
+  for (const status of [301, 302, 303]) {
+    // The GET that follows carries no events: the proxy answers it as a collector's success.
+    server.fault = (r) => (r.events.length ? { status, location: '/v1/elsewhere', body: '' } : { status: 200, body: '{"ok":true}' });
+    await page.goto(server.page(`<script src="/dist/ferry.iife.js"></script><script>ferry.load({ writeKey: '${server.writeKey}', flushAt: 5, flushIntervalMs: 50, retry: { baseMs: 200, capMs: 400 } });</script>`));
+    await sdkReady(page);
+    await trackMany(page, `r${status}-`, 5);
+    await expect.poll(() => server.requests.filter((r) => r.status === status).length).toBeGreaterThanOrEqual(2);
+    expect(await queued(page)).toBe(5);
+    server.fault = undefined;
+    await expect.poll(() => queued(page), { timeout: 15_000 }).toBe(0);
+    expect(names(tracks()).filter((n) => String(n).startsWith(`r${status}-`))).toEqual(seq(`r${status}-`, 5));
+  }
+});
