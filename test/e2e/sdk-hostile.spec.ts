@@ -208,3 +208,25 @@ test('a redirect to a page that answers a GET with a JSON object acknowledges no
     expect(names(tracks()).filter((n) => String(n).startsWith(`r${status}-`))).toEqual(seq(`r${status}-`, 5));
   }
 });
+
+// Known bug (issue 10), not fixed yet: queue-kv.ts read-modify-writes one shared index with no
+// exclusion between tabs, and Chromium's tabs see each other's localStorage writes late, so two
+// tabs allocate the same sequence keys and overwrite each other's events. Marked `fail` so that
+// the fix flips it.
+test.fail('two tabs on the localStorage queue, tracking at once: every event of each delivered', async ({ context }) => {
+  const url = server.page(`<script src="/dist/ferry.iife.js"></script><script>ferry.load({ writeKey: '${server.writeKey}', storage: 'localStorage', flushAt: 7, flushIntervalMs: 10 });</script>`);
+  const tabs = [await context.newPage(), await context.newPage()];
+  for (const p of tabs) await p.goto(url);
+  for (const p of tabs) await sdkReady(p);
+  const n = 150;
+  await Promise.all(tabs.map((p, t) => p.evaluate(async ({ t, n }) => {
+    for (let k = 0; k < n; k++) {
+      (window as unknown as { ferry: Ferry }).ferry.track(`t${t}-${k}`);
+      if (k % 3 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+  }, { t, n })));
+  for (const p of tabs) await expect.poll(() => queued(p), { timeout: 30_000 }).toBe(0);
+  await tabs[0]!.waitForTimeout(500);
+  const got = names(tracks());
+  for (const t of [0, 1]) expect(got.filter((e) => String(e).startsWith(`t${t}-`))).toEqual(seq(`t${t}-`, n));
+});
