@@ -44,8 +44,30 @@ export class KeyValueStore implements QueueStore {
     return { head: 1, next: 1, count: 0, chars: 0, meta: {} };
   }
 
-  #save(index: Index): void {
-    this.#kv.setItem(this.#key, JSON.stringify(index));
+  /**
+   * Writes the index. When that hits the quota after an append (its numbers grew), the oldest
+   * events are evicted into `into` until it fits. With none left the old index is removed
+   * (no index is a true one for an empty queue) and written again if it fits, else its meta is
+   * lost. Either way the index on disk then tells the truth about every event key.
+   */
+  #save(index: Index, into?: QueueRecord[]): void {
+    const text = () => JSON.stringify(index);
+    for (;;) {
+      try {
+        return this.#kv.setItem(this.#key, text());
+      } catch (err) {
+        if (!into) throw err;
+        if (!this.#evictOldest(index, into)) {
+          this.#kv.removeItem(this.#key);
+          try {
+            this.#kv.setItem(this.#key, text());
+          } catch {
+            // the page's own data leaves no room even for that: start over next time
+          }
+          return;
+        }
+      }
+    }
   }
 
   #read(index: Index, seq: number): QueueRecord | undefined {
@@ -105,9 +127,9 @@ export class KeyValueStore implements QueueStore {
         }
       }
     }
+    this.#save(index, overQuota);
     // Events evicted in this same call may be ones it just stored.
     const gone = new Set([...evicted, ...overQuota].map((r) => r.id));
-    this.#save(index);
     return { stored: stored.filter((r) => !gone.has(r.id)), evicted, overQuota };
   }
 

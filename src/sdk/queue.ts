@@ -24,6 +24,12 @@ const MIRROR_MAX = 2000;
  */
 export class WriteQueue {
   #buffer: NewRecord[] = [];
+  /**
+   * Records handed to a store append that has not completed, oldest first. A page-hide
+   * handler can run between the microtask that empties the buffer and the append's end (a
+   * browser runs microtasks between listeners): they must stay visible to it until then.
+   */
+  #appending: NewRecord[] = [];
   #scheduled = false;
   private store: QueueStore | undefined;
   #writing: Promise<void> = Promise.resolve();
@@ -59,6 +65,7 @@ export class WriteQueue {
       this.#scheduled = false;
       const records = this.#buffer;
       this.#buffer = [];
+      this.#appending.push(...records);
       // Transactions are chained so that FIFO order across tasks is the order of calls.
       this.#writing = this.#writing.then(() => this.#write(records));
     });
@@ -76,6 +83,9 @@ export class WriteQueue {
       this.#onWritten(stored.length, evicted, overQuota);
     } catch (err) {
       this.#onError(err, records);
+    } finally {
+      // Appends are chained, so the ones completing are always the oldest still listed.
+      this.#appending.splice(0, records.length);
     }
   }
 
@@ -95,12 +105,13 @@ export class WriteQueue {
   }
 
   /**
-   * This tab's oldest unsettled records (persisted, with their chunk, then still buffered),
-   * oldest first; the buffered ones only while nothing older is missing from the mirror.
+   * This tab's oldest unsettled records (persisted, with their chunk, then being appended,
+   * then still buffered), oldest first; the unpersisted ones only while nothing older is
+   * missing from the mirror.
    */
   unsettled(): Array<NewRecord & { chunk?: number }> {
     const mirrored = [...this.#mirror.values()];
-    return this.#skipped.size ? mirrored : [...mirrored, ...this.#buffer];
+    return this.#skipped.size ? mirrored : [...mirrored, ...this.#appending, ...this.#buffer];
   }
 
   /** The persisted record with this id, if this tab queued it and it is unsettled. */

@@ -27,9 +27,13 @@ export async function postBatch(url: string, body: Uint8Array | string, keepaliv
       headers: { 'Content-Type': 'text/plain' },
       keepalive,
       credentials: 'omit',
+      // A 301/302/303 followed becomes a GET without the batch, whose answer acknowledges
+      // nothing: a redirect is no answer (the collector's URL is the page's to fix).
+      redirect: 'manual',
       // Where AbortSignal.timeout is missing (before 2022) the browser's own timeout applies.
       signal: AbortSignal.timeout?.(TIMEOUT_MS),
     });
+    if (res.type === 'opaqueredirect') return { status: 0, error: 'redirected: not delivered' };
     const text = await res.text();
     let response: unknown;
     try {

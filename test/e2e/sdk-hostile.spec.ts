@@ -180,3 +180,53 @@ test('a collector out of reach, two reloads and a browser restart: each event on
     rmSync(profile, { recursive: true, force: true });
   }
 });
+
+test('an event tracked in the page\'s own pagehide handler, registered before the SDK\'s, reaches the server', async ({ page }) => {
+  // Chromium runs microtasks between listeners: by the SDK's handler the event has left the
+  // write buffer and waits on its IndexedDB append, which the leaving page may never finish.
+  const hide = `addEventListener('pagehide', function () { ferry.track('leaving'); });`;
+  await page.goto(server.page(`<script src="/dist/ferry.iife.js"></script><script>${hide}ferry.load({ writeKey: '${server.writeKey}', flushAt: 1000, flushIntervalMs: 60000 });</script>`));
+  await sdkReady(page);
+  await trackMany(page, 'h', 3);
+  await expect.poll(() => queued(page)).toBe(3);
+  await page.goto('about:blank');
+  await expect.poll(() => names(tracks()), { timeout: 15_000 }).toEqual([...seq('h', 3), 'leaving']);
+});
+
+test('a redirect to a page that answers a GET with a JSON object acknowledges nothing: the events stay queued until a POST is answered', async ({ page }) => {
+  // fetch follows a 301/302/303 with a GET, which never carries the batch.
+  for (const status of [301, 302, 303]) {
+    // The GET that follows carries no events: the proxy answers it as a collector's success.
+    server.fault = (r) => (r.events.length ? { status, location: '/v1/elsewhere', body: '' } : { status: 200, body: '{"ok":true}' });
+    await page.goto(server.page(`<script src="/dist/ferry.iife.js"></script><script>ferry.load({ writeKey: '${server.writeKey}', flushAt: 5, flushIntervalMs: 50, retry: { baseMs: 200, capMs: 400 } });</script>`));
+    await sdkReady(page);
+    await trackMany(page, `r${status}-`, 5);
+    await expect.poll(() => server.requests.filter((r) => r.status === status).length).toBeGreaterThanOrEqual(2);
+    expect(await queued(page)).toBe(5);
+    server.fault = undefined;
+    await expect.poll(() => queued(page), { timeout: 15_000 }).toBe(0);
+    expect(names(tracks()).filter((n) => String(n).startsWith(`r${status}-`))).toEqual(seq(`r${status}-`, 5));
+  }
+});
+
+// Known bug (issue 10), not fixed yet: queue-kv.ts read-modify-writes one shared index with no
+// exclusion between tabs, and Chromium's tabs see each other's localStorage writes late, so two
+// tabs allocate the same sequence keys and overwrite each other's events. Marked `fail` so that
+// the fix flips it.
+test.fail('two tabs on the localStorage queue, tracking at once: every event of each delivered', async ({ context }) => {
+  const url = server.page(`<script src="/dist/ferry.iife.js"></script><script>ferry.load({ writeKey: '${server.writeKey}', storage: 'localStorage', flushAt: 7, flushIntervalMs: 10 });</script>`);
+  const tabs = [await context.newPage(), await context.newPage()];
+  for (const p of tabs) await p.goto(url);
+  for (const p of tabs) await sdkReady(p);
+  const n = 150;
+  await Promise.all(tabs.map((p, t) => p.evaluate(async ({ t, n }) => {
+    for (let k = 0; k < n; k++) {
+      (window as unknown as { ferry: Ferry }).ferry.track(`t${t}-${k}`);
+      if (k % 3 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+  }, { t, n })));
+  for (const p of tabs) await expect.poll(() => queued(p), { timeout: 30_000 }).toBe(0);
+  await tabs[0]!.waitForTimeout(500);
+  const got = names(tracks());
+  for (const t of [0, 1]) expect(got.filter((e) => String(e).startsWith(`t${t}-`))).toEqual(seq(`t${t}-`, n));
+});

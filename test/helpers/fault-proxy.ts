@@ -26,7 +26,7 @@ export type Fault =
   /** Forward, then never answer: the client's own timeout decides. */
   | 'hang'
   /** Answer this status without forwarding. */
-  | { status: number; retryAfter?: string; body?: string; contentType?: string }
+  | { status: number; retryAfter?: string; body?: string; contentType?: string; location?: string }
   /** Wait for `hold` before doing `then` (a browser killed meanwhile never gets an answer). */
   | { hold: Promise<unknown>; then: Fault }
   /** Forward at once, then wait for `holdAnswer` before answering: the target has acted, the client waits. */
@@ -108,7 +108,7 @@ function describeFault(f: Fault): string {
 async function applyFault(fault: Fault, target: URL, req: IncomingMessage, res: ServerResponse, raw: Buffer, record: Forwarded): Promise<void> {
   if (fault === 'refuse') return void req.socket.destroy();
   if (typeof fault === 'object' && 'status' in fault) {
-    res.writeHead(fault.status, { 'Content-Type': fault.contentType ?? 'application/json', 'Access-Control-Allow-Origin': '*', ...(fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }) });
+    res.writeHead(fault.status, { 'Content-Type': fault.contentType ?? 'application/json', 'Access-Control-Allow-Origin': '*', ...(fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }), ...(fault.location === undefined ? {} : { Location: fault.location }) });
     record.status = fault.status;
     res.end(fault.body ?? JSON.stringify({ ok: false, code: 'overloaded', error: `the fault proxy says ${fault.status}` }), () => answered(record));
     return;
