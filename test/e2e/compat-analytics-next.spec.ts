@@ -126,9 +126,10 @@ test('events tracked while Ferry answers 503, across a reload, reach the destina
   await expect.poll(() => refused).toBeGreaterThanOrEqual(6);
   expect(storedEvents(ferry.dataDir).length - before).toBe(0);
   // analytics-next keeps what it has not delivered in localStorage when the page goes away.
+  // (A request analytics-next sends while the page unloads can pass Playwright's route, which
+  // does not see every unload-time request: what counts is that each event ends stored once.)
   await p.reload();
   await p.waitForTimeout(1000);
-  expect(storedEvents(ferry.dataDir).length - before).toBe(0);
   await p.unroute(`${ferry.url}/v1/*`);
   await expect.poll(() => storedEvents(ferry.dataDir).length - before, { timeout: 60_000 }).toBe(6);
   const mine = storedEvents(ferry.dataDir).slice(before);
