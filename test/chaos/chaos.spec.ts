@@ -5,8 +5,8 @@ import { SCENARIOS } from './scenarios/index.js';
 
 /**
  * The chaos suite: whole-path scenarios with real Chromium, real `ferry serve` processes and
- * real destinations behind fault proxies. One seed for the run (the config draws it unless
- * CHAOS_SEED is given); CHAOS_SCENARIO=3 (or 1,5,8) runs only those. The summary table is
+ * real destinations behind fault proxies. One seed for the run (a fixed one unless
+ * CHAOS_SEED is given, "random" for a fresh draw); CHAOS_SCENARIO=3 (or 1,5,8) runs only those. The summary table is
  * printed by the global teardown.
  */
 const seed = chaosSeed();
