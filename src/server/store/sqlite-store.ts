@@ -270,7 +270,8 @@ export class SqliteStore implements Store {
   }
 
   async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
-    return this.securely(() => {
+    // One transaction; what it deletes is zeroed on disk (secure_delete, set in the constructor).
+    return this.db.transaction(() => {
       const e = this.erasure;
       const ids = e['erase-identity-graph'].pluck().all({ key: r.userKey }) as string[];
       const idList = JSON.stringify(ids);
@@ -285,14 +286,14 @@ export class SqliteStore implements Store {
       const id = Number(e['audit-erasure'].run({ ...r, suppress: r.suppress ? 1 : 0, ...counts }).lastInsertRowid);
       e['audit-erasure-pending'].run({ erasureId: id, ids: idList, messageIds: JSON.stringify(messageIds) });
       return { id, ids, messageIds, counts };
-    });
+    })();
   }
 
   async completeErasure(id: number, archiveLines: number, now: number): Promise<void> {
-    this.securely(() => {
+    this.db.transaction(() => {
       this.erasure['complete-erasure'].run({ id, archiveLines, now });
       this.erasure['forget-erasure-pending'].run({ id });
-    });
+    })();
     // The erased rows' old page images are still in WAL frames: copy the zeroed pages back and
     // empty the WAL. Busy (a reader holds an old snapshot) leaves them to the next erasure.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -308,11 +309,6 @@ export class SqliteStore implements Store {
       Omit<ErasureRecord, 'at' | 'suppress' | 'completedAt'> & { at: number; suppress: number; completedAt: number | null }
     >;
     return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString(), suppress: r.suppress === 1, completedAt: r.completedAt === null ? null : new Date(r.completedAt).toISOString() }));
-  }
-
-  /** One transaction; secure_delete is on for the whole connection (see the constructor). */
-  private securely<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
   }
 
   async close(): Promise<void> {
