@@ -136,3 +136,10 @@ export function trackEvent(extra: Record<string, unknown> = {}): Record<string, 
   counter++;
   return { type: 'track', event: `Event ${counter}`, userId: `user-${counter % 7}`, messageId: `msg-${process.pid}-${Date.now()}-${counter}`, properties: { n: counter }, ...extra };
 }
+
+/** GET on the operator API (`/admin${path}`), which must answer 200; its JSON body. */
+export async function adminJson<T>(f: FerryProcess, path: string): Promise<T> {
+  const res = await f.admin(`/admin${path}`);
+  if (res.status !== 200) throw new Error(`GET /admin${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, post, startFerry, tempDir, type FerryProcess } from '../helpers/ferry-process.js';
+import { adminJson, cleanup, post, startFerry, tempDir, type FerryProcess } from '../helpers/ferry-process.js';
 import { byUser, startSink, waitFor, type Sink } from '../helpers/sink.js';
 
 const KEY = 'lease-key';
@@ -13,11 +13,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) cleanup(d);
 });
 
-async function admin<T>(f: FerryProcess, path: string): Promise<T> {
-  const res = await f.admin(`/admin${path}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
-}
+const admin = adminJson;
 
 describe('leases (G6 under slow destinations)', () => {
   it('never hands a claim to a second runner while the first still sends it: a 1.2 s lease, slow answers, 3 refused events to isolate, concurrency 4', async () => {

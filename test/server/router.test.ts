@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { cleanup, post, startFerry, tempDir, type FerryProcess } from '../helpers/ferry-process.js';
+import { adminJson, cleanup, post, startFerry, tempDir, type FerryProcess } from '../helpers/ferry-process.js';
 import { byUser, startSink, waitFor, type Sink } from '../helpers/sink.js';
 
 const KEY = 'router-key';
@@ -53,11 +53,7 @@ function firstOccurrences(received: Array<Record<string, unknown>>) {
   return received.filter((e) => !seen.has(String(e.messageId)) && seen.add(String(e.messageId)));
 }
 
-async function admin<T>(f: FerryProcess, path: string): Promise<T> {
-  const res = await f.admin(`/admin${path}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
-}
+const admin = adminJson;
 
 describe('routing (G6, G7, G8)', () => {
   it('delivers 10 users × 100 events through a destination failing 30 % of the time, each once, in per-user order', async () => {
