@@ -146,7 +146,10 @@ export class Flusher {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Infinity;
-      void this.flush(false);
+      // A drain still finishing (its closing IndexedDB reads can outlast a short backoff) would
+      // absorb this call and end without trying again: ask once more when it is done.
+      if (this.#pending) void this.#pending.then(() => this.schedule(0));
+      else void this.flush(false);
     }, delayMs);
   }
 

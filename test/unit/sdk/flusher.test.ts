@@ -40,3 +40,30 @@ it('never has an event on the wire twice at once: a drain that read a batch befo
   expect(stub.requests.map((r) => [r.keepalive, r.body.batch.map((e) => e.messageId)])).toEqual([[true, ['m0', 'm1', 'm2']]]);
   flusher.stop();
 });
+
+it('a retry timer that fires while the failed drain is still finishing is not lost: the next try still happens', async () => {
+  // WebKit under load: the drain's closing IndexedDB reads (count, lock release) outlast a
+  // short backoff, so the retry timer fires while that drain is still pending.
+  stub = stubFetch(() => ({ status: 503 }));
+  const store = memoryStore();
+  const count = store.count.bind(store);
+  store.count = async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    return count();
+  };
+  const queue = new WriteQueue(() => 10_000, () => {}, () => {});
+  queue.attach(store);
+  const flusher = new Flusher({
+    store,
+    queue,
+    options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', retry: { baseMs: 5, capMs: 20 } }),
+    emitter: new Emitter(),
+    lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
+    compress: async (text) => new TextEncoder().encode(text),
+  });
+  queue.push({ json: '{"event":"e","messageId":"m"}', messageId: 'm', enqueuedAt: Date.now() });
+  await queue.settled();
+  void flusher.flush(false);
+  await expect.poll(() => stub!.requests.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+  flusher.stop();
+});
