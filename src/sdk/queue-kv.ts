@@ -1,15 +1,20 @@
 import type { AppendResult, NewRecord, QueueRecord, QueueStore } from './queue-store.js';
 
 /** The part of the Storage interface the queue uses (localStorage, or a Map for memory). */
-type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> & { keys(): Iterable<string> };
 
-/** The queue's index: first and next sequence numbers, events and characters queued, meta values. */
-interface Index {
-  head: number;
-  next: number;
-  count: number;
+/**
+ * An event's key says everything the queue's order and size need, so that reading a batch or
+ * removing one reads only those events: `<prefix><queued at>.<page>.<seq>.<chars>.<id>`, the
+ * numbers in base 36, the page a random name per page load and seq its count of events.
+ */
+interface Slot {
+  key: string;
+  at: number;
+  page: string;
+  seq: number;
   chars: number;
-  meta: Record<string, unknown>;
+  id: string;
 }
 
 /**
@@ -19,148 +24,129 @@ interface Index {
 const MAX_CHARS = 2_000_000;
 
 /**
- * The synchronous backends (localStorage, memory): one key per event, named by a sequence
- * number (its chunk: the FIFO order), and one small index. An operation touches the index and
- * the events it concerns, never the whole queue; each is synchronous and so atomic in a tab.
- * Beyond MAX_CHARS or the browser's quota the oldest events are evicted and reported; an event
- * that cannot be stored at all is reported too, never lost in silence.
+ * The synchronous backends (localStorage, memory): one key per event and one per meta value.
+ * Tabs of an origin share localStorage but no lock around a read-modify-write, so nothing here
+ * is ever read, changed and written back (a shared index was, and two tabs lost each other's
+ * events): a page only adds keys of its own and removes keys, and the queue's order and size
+ * are read from the keys. Order: each page's events in the order it queued them, pages
+ * interleaved by queueing time. Beyond MAX_CHARS or the browser's quota the oldest events are
+ * evicted and reported; an event that cannot be stored at all is reported too, never lost in
+ * silence.
  */
 export class KeyValueStore implements QueueStore {
   readonly #kv: KeyValue;
-  readonly #key: string;
+  readonly #events: string;
+  readonly #meta: string;
+  readonly #page = Math.random().toString(36).slice(2, 10);
+  #seq = 0;
 
   constructor(readonly kind: 'localStorage' | 'memory', kv: KeyValue, writeKey: string) {
     this.#kv = kv;
-    this.#key = `ferry_q_${writeKey}`;
+    this.#events = `ferry_q_${writeKey}_e_`;
+    this.#meta = `ferry_q_${writeKey}_m_`;
   }
 
-  #index(): Index {
-    try {
-      const index = JSON.parse(this.#kv.getItem(this.#key) ?? '') as Index;
-      if (index.next >= index.head) return index;
-    } catch {
-      // none yet, or unreadable: start over
+  /** Every queued event's slot, oldest first. */
+  #slots(): Slot[] {
+    const pages = new Map<string, Slot[]>();
+    for (const key of this.#kv.keys()) {
+      if (!key.startsWith(this.#events)) continue;
+      const [at, page, seq, chars, ...id] = key.slice(this.#events.length).split('.');
+      const slot = { key, at: parseInt(at!, 36), page: page!, seq: parseInt(seq!, 36), chars: parseInt(chars!, 36), id: id.join('.') };
+      let list = pages.get(slot.page);
+      if (!list) pages.set(slot.page, (list = []));
+      list.push(slot);
     }
-    return { head: 1, next: 1, count: 0, chars: 0, meta: {} };
-  }
-
-  /**
-   * Writes the index. When that hits the quota after an append (its numbers grew), the oldest
-   * events are evicted into `into` until it fits. With none left the old index is removed
-   * (no index is a true one for an empty queue) and written again if it fits, else its meta is
-   * lost. Either way the index on disk then tells the truth about every event key.
-   */
-  #save(index: Index, into?: QueueRecord[]): void {
-    const text = () => JSON.stringify(index);
+    const lists = [...pages.values()].map((list) => list.sort((a, b) => a.seq - b.seq));
+    const out: Slot[] = [];
     for (;;) {
-      try {
-        return this.#kv.setItem(this.#key, text());
-      } catch (err) {
-        if (!into) throw err;
-        if (!this.#evictOldest(index, into)) {
-          this.#kv.removeItem(this.#key);
-          try {
-            this.#kv.setItem(this.#key, text());
-          } catch {
-            // the page's own data leaves no room even for that: start over next time
-          }
-          return;
-        }
-      }
+      let first: Slot[] | undefined;
+      for (const list of lists) if (list.length && (!first || list[0]!.at < first[0]!.at)) first = list;
+      if (!first) return out;
+      out.push(first.shift()!);
     }
   }
 
-  #read(index: Index, seq: number): QueueRecord | undefined {
-    const raw = this.#kv.getItem(`${this.#key}_${seq}`);
-    if (!raw) return undefined;
+  #read(slot: Slot): QueueRecord | undefined {
     try {
-      return { ...(JSON.parse(raw) as NewRecord), chunk: seq };
+      return { ...(JSON.parse(this.#kv.getItem(slot.key)!) as NewRecord), chunk: slot.seq };
     } catch {
+      // removed meanwhile by another tab
       return undefined;
     }
   }
 
-  /** Removes one stored event and moves the head past the gaps it leaves at the front. */
-  #delete(index: Index, seq: number): void {
-    const raw = this.#kv.getItem(`${this.#key}_${seq}`);
-    if (raw !== null) {
-      this.#kv.removeItem(`${this.#key}_${seq}`);
-      index.count--;
-      index.chars -= raw.length;
-    }
-    while (index.head < index.next && this.#kv.getItem(`${this.#key}_${index.head}`) === null) index.head++;
-  }
-
-  /** Evicts the oldest event; false when there is none. */
-  #evictOldest(index: Index, into: QueueRecord[]): boolean {
-    const oldest = this.#read(index, index.head);
-    if (!oldest) return false;
-    this.#delete(index, index.head);
-    into.push(oldest);
-    return true;
-  }
-
   async append(records: NewRecord[], maxEvents: number): Promise<AppendResult> {
-    const index = this.#index();
+    const queued = this.#slots();
+    let chars = queued.reduce((n, q) => n + q.chars, 0);
     const stored: QueueRecord[] = [];
     const evicted: QueueRecord[] = [];
     const overQuota: QueueRecord[] = [];
+    const evictOldest = (into: QueueRecord[]): boolean => {
+      const oldest = queued.shift();
+      if (!oldest) return false;
+      const record = this.#read(oldest);
+      this.#kv.removeItem(oldest.key);
+      chars -= oldest.chars;
+      if (record) into.push(record);
+      return true;
+    };
     for (const r of records) {
-      const text = JSON.stringify(r);
-      while (index.count >= maxEvents && this.#evictOldest(index, evicted));
-      while (index.chars + text.length > MAX_CHARS && this.#evictOldest(index, overQuota));
-      const seq = index.next;
+      const text = JSON.stringify({ id: r.id, json: r.json, messageId: r.messageId, enqueuedAt: r.enqueuedAt });
+      const seq = ++this.#seq;
+      const key = `${this.#events}${r.enqueuedAt.toString(36)}.${this.#page}.${seq.toString(36)}.${text.length.toString(36)}.${r.id}`;
+      while (queued.length >= maxEvents && evictOldest(evicted));
+      while (chars + text.length > MAX_CHARS && evictOldest(overQuota));
       for (;;) {
         try {
-          this.#kv.setItem(`${this.#key}_${seq}`, text);
-          index.next++;
-          index.count++;
-          index.chars += text.length;
+          this.#kv.setItem(key, text);
+          queued.push({ key, at: r.enqueuedAt, page: this.#page, seq, chars: text.length, id: r.id });
+          chars += text.length;
           stored.push({ ...r, chunk: seq });
           break;
         } catch {
           // The quota: make room by evicting the oldest, or give this event up if nothing is left.
-          if (!this.#evictOldest(index, overQuota)) {
+          if (!evictOldest(overQuota)) {
             overQuota.push({ ...r, chunk: 0 });
             break;
           }
         }
       }
     }
-    this.#save(index, overQuota);
     // Events evicted in this same call may be ones it just stored.
     const gone = new Set([...evicted, ...overQuota].map((r) => r.id));
     return { stored: stored.filter((r) => !gone.has(r.id)), evicted, overQuota };
   }
 
   async oldest(limit: number): Promise<QueueRecord[]> {
-    const index = this.#index();
     const out: QueueRecord[] = [];
-    for (let seq = index.head; seq < index.next && out.length < limit; seq++) {
-      const r = this.#read(index, seq);
+    for (const slot of this.#slots()) {
+      if (out.length >= limit) break;
+      const r = this.#read(slot);
       if (r) out.push(r);
     }
     return out;
   }
 
   async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'id'>>): Promise<void> {
-    const index = this.#index();
-    for (const r of records) if (this.#read(index, r.chunk)?.id === r.id) this.#delete(index, r.chunk);
-    this.#save(index);
+    const ids = new Set(records.map((r) => r.id));
+    for (const slot of this.#slots()) if (ids.has(slot.id)) this.#kv.removeItem(slot.key);
   }
 
   async count(): Promise<number> {
-    return this.#index().count;
+    return this.#slots().length;
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {
-    return this.#index().meta[key] as T | undefined;
+    try {
+      return JSON.parse(this.#kv.getItem(this.#meta + key) ?? '') as T;
+    } catch {
+      return undefined;
+    }
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
-    const index = this.#index();
-    index.meta[key] = value;
-    this.#save(index);
+    this.#kv.setItem(this.#meta + key, JSON.stringify(value));
   }
 
   close(): void {}
@@ -172,6 +158,7 @@ export function memoryStore(): QueueStore {
     getItem: (k) => map.get(k) ?? null,
     setItem: (k, v) => void map.set(k, v),
     removeItem: (k) => void map.delete(k),
+    keys: () => map.keys(),
   }, '');
 }
 
@@ -182,5 +169,11 @@ export function localStorageStore(writeKey: string): QueueStore {
   const probe = `ferry_q_${writeKey}_probe`;
   ls.setItem(probe, '1');
   ls.removeItem(probe);
-  return new KeyValueStore('localStorage', ls, writeKey);
+  return new KeyValueStore('localStorage', {
+    getItem: (k) => ls.getItem(k),
+    setItem: (k, v) => ls.setItem(k, v),
+    removeItem: (k) => ls.removeItem(k),
+    // One call for all the keys: key(i) in a loop costs a copy of the key list per call in some engines.
+    keys: () => Object.keys(ls),
+  }, writeKey);
 }

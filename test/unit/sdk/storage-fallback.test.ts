@@ -72,19 +72,14 @@ describe('storage fallback', () => {
   it('keeps localStorage under its quota: evicts the oldest and reports them, never loses an append in silence', async () => {
     const big = (n: number) => ({ ...rec(n), json: `{"n":${n},"pad":"${'p'.repeat(600)}"}` });
     // A localStorage with room for about 40 such events (the page keeps the rest of the quota).
-    const real = Object.getOwnPropertyDescriptor(globalThis, 'localStorage');
-    const items = new Map<string, string>();
+    localStorage.clear();
     const limitChars = 30_000;
-    const used = () => [...items].reduce((n, [k, v]) => n + k.length + v.length, 0);
-    const small = {
-      getItem: (k: string) => items.get(k) ?? null,
-      removeItem: (k: string) => void items.delete(k),
-      setItem: (k: string, v: string) => {
-        if (used() - (items.get(k)?.length ?? 0) + k.length + v.length > limitChars) throw new DOMException('full', 'QuotaExceededError');
-        items.set(k, v);
-      },
-    };
-    Object.defineProperty(globalThis, 'localStorage', { configurable: true, get: () => small });
+    const used = () => Object.keys(localStorage).reduce((n, k) => n + k.length + localStorage.getItem(k)!.length, 0);
+    const setItem = localStorage.setItem.bind(localStorage);
+    const spy = vi.spyOn(localStorage, 'setItem').mockImplementation((k: string, v: string) => {
+      if (used() - (localStorage.getItem(k)?.length ?? 0) + k.length + v.length > limitChars) throw new DOMException('full', 'QuotaExceededError');
+      setItem(k, v);
+    });
     try {
       const store = localStorageStore('quota');
       const lost: string[] = [];
@@ -103,7 +98,8 @@ describe('storage fallback', () => {
       expect(queued).toEqual(Array.from({ length: queued.length }, (_, i) => `m${100 - queued.length + i}`));
       expect(await store.count()).toBe(queued.length);
     } finally {
-      if (real) Object.defineProperty(globalThis, 'localStorage', real);
+      spy.mockRestore();
+      localStorage.clear();
     }
   });
 
