@@ -35,7 +35,7 @@ export class WebhookDestination implements Destination {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.config.timeoutMs),
       });
-      const text = (await res.text()).slice(0, RESPONSE_EXCERPT);
+      const text = await excerpt(res);
       const location = res.headers.get('location');
       result = {
         answer: { kind: 'http', status: res.status, html: isHtml(res.headers.get('content-type'), text), retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) },
@@ -49,6 +49,28 @@ export class WebhookDestination implements Destination {
     }
     return items.map(() => result);
   }
+}
+
+/**
+ * The start of the answer's body, for the attempt log and the HTML check; the rest is never
+ * read (a destination may answer a 2xx with a body of any size, and reading it all would hold
+ * the router's memory and its lease for nothing).
+ */
+async function excerpt(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < RESPONSE_EXCERPT) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, RESPONSE_EXCERPT);
 }
 
 /** An HTML page, by its type or, when a server mislabels it, by how it starts. */
