@@ -186,6 +186,25 @@ describe('erasing a user (G11)', () => {
     expect(everyStoredRow(f)).not.toContain(EMAIL);
   });
 
+  it('scrubs the erased user from the attempt logs of other users\' deliveries, where a destination echoed a shared batch', async () => {
+    // The destination answers each batch by echoing it: the answer excerpt kept in the attempt
+    // log of every delivery of that batch holds the events of every user in it.
+    const s = await sink((events, n) => ({ status: n === 1 ? 503 : 200, body: { echo: events.map((e) => ({ userId: e.userId, email: (e.properties as { email?: string } | undefined)?.email })) } }));
+    const f = await start({ destinations: [{ name: 'hook', type: 'webhook', url: s.url, retry: { baseMs: 20, capMs: 50 } }] });
+    await send(f, [
+      { type: 'track', event: 'Signup', userId: 'keeper', messageId: mid('keep') },
+      { type: 'track', event: 'Signup', userId: 'victim-echo', properties: { email: EMAIL }, messageId: mid('victim') },
+    ]);
+    await waitFor(() => readDb(f, (db) => db.prepare("SELECT COUNT(*) FROM deliveries WHERE state = 'succeeded'").pluck().get() as number) === 2, 15_000, 'settled deliveries');
+    expect(readDb(f, (db) => db.prepare('SELECT COUNT(*) FROM delivery_log').pluck().get() as number)).toBeGreaterThanOrEqual(4);
+    await erase(f, 'victim-echo');
+    const rows = everyStoredRow(f);
+    expect(rows).not.toContain(EMAIL);
+    expect(rows).not.toContain('victim-echo');
+    // The keeper's own receipts stay: its delivery and attempts, their statuses and outcomes.
+    expect(readDb(f, (db) => db.prepare("SELECT status FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.user_key = 'keeper' ORDER BY l.id").pluck().all())).toEqual([503, 200]);
+  });
+
   it('leaves no trace of the erased ids in the file, not even in index pages freed by earlier deliveries', async () => {
     const f = await start({ destinations: [{ name: 'feed', type: 'memory' }] });
     const victim = `victim-${mid('id')}@mail.example`;

@@ -18,7 +18,7 @@ type Name = (typeof NAMES)[number];
 
 /** The identity graph and erasure (G11): recorded at ingestion, walked and deleted on request. */
 const ERASURE_NAMES = [
-  'link-identity', 'erase-identity-graph', 'erase-message-ids', 'erase-attempts', 'erase-deliveries', 'erase-events',
+  'link-identity', 'erase-identity-graph', 'erase-message-ids', 'erase-attempts', 'scrub-attempt-responses', 'erase-deliveries', 'erase-events',
   'erase-identity-links', 'audit-erasure', 'audit-erasure-pending', 'complete-erasure', 'forget-erasure-pending',
   'list-erasures', 'list-pending-erasures',
 ] as const;
@@ -276,6 +276,7 @@ export class SqliteStore implements Store {
       const ids = e['erase-identity-graph'].pluck().all({ key: r.userKey }) as string[];
       const idList = JSON.stringify(ids);
       const messageIds = e['erase-message-ids'].pluck().all({ ids: idList }) as string[];
+      e['scrub-attempt-responses'].run({ needles: JSON.stringify([...ids, ...messageIds]) });
       const counts = {
         identities: ids.length,
         attempts: e['erase-attempts'].run({ ids: idList }).changes,
