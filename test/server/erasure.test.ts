@@ -136,12 +136,17 @@ describe('erasing a user (G11)', () => {
   });
 
   it('erases a shared device’s anonymous history with its user, but not the other user of that device', async () => {
-    const f = await start();
+    const archive = tempDir('ferry-archive-');
+    dirs.push(archive);
+    const f = await start({ destinations: [{ name: 'archive', type: 'file', path: archive }] });
     await send(f, [{ type: 'track', event: 'Before anyone', anonymousId: 'device', messageId: mid('d') }]);
     await send(f, [{ type: 'identify', userId: 'alice', anonymousId: 'device', messageId: mid('i') }]);
     await send(f, [{ type: 'identify', userId: 'bob', anonymousId: 'device', messageId: mid('i') }, { type: 'track', event: 'Bob bought', userId: 'bob', anonymousId: 'device', messageId: mid('t') }]);
+    await waitFor(() => archiveLines(archive).length === 4, 15_000, 'the archive');
     expect(await erase(f, 'alice')).toMatchObject({ events: 2, identities: 2 });
     expect(storedEvents(f.dataDir).map((e) => [e.event.type, e.event.userId])).toEqual([['identify', 'bob'], ['track', 'bob']]);
+    // The archive keeps what the database keeps: bob's lines carry the device's id, yet are his.
+    expect(archiveLines(archive).map((e) => [e.type, e.userId])).toEqual([['identify', 'bob'], ['track', 'bob']]);
     // Bob's graph still knows the device.
     expect(await erase(f, 'bob')).toMatchObject({ events: 2, identities: 2 });
     expect(rowCount(f, 'events')).toBe(0);

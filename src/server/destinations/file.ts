@@ -126,7 +126,10 @@ function belongsTo(line: string, ids: ReadonlySet<string>, messageIds: ReadonlyS
     return false;
   }
   if (typeof e !== 'object' || e === null) return false;
-  return messageIds.has(String(e.messageId)) || [e.userId, e.anonymousId, e.previousId].some((v) => v !== undefined && v !== null && ids.has(String(v)));
+  // Whose line it is, as the store orders events: its userId, else its anonymousId. Another
+  // user's line carrying a shared device's anonymousId is that user's and stays.
+  const owner = e.userId ?? e.anonymousId;
+  return messageIds.has(String(e.messageId)) || (owner !== undefined && owner !== null && ids.has(String(owner)));
 }
 
 async function* lines(file: string): AsyncGenerator<string> {
