@@ -1,5 +1,11 @@
-// Server benchmark: a `ferry serve` process with its SQLite file (synchronous=FULL), driven from
-// this process on loopback with batches of 100 gzip events. Prints a markdown table.
+// Server benchmark: `ferry serve` (its SQLite file at synchronous=FULL) beside two references
+// started the same way, each its own process: the parse-only ceiling (ref-parse-only.mjs) and a
+// minimal durable collector (ref-durable.mjs). All are driven from this process on loopback with
+// batches of 100 gzip events, level by level in turn, so each Ferry row is compared with
+// references measured moments apart on the same (shared, noisy) machine. Prints markdown tables.
+//
+// FERRY_BENCH_COMPARE=/other/checkout/bin/ferry.js adds that build as a fourth server: an A/B of
+// two Ferry builds in one run.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +14,12 @@ import { closedLoop, makeBatches, openLoop } from './load.mjs';
 
 const bin = new URL('../bin/ferry.js', import.meta.url).pathname;
 const PER_BATCH = 100;
+const KEY = 'bench-key';
 
-export async function startFerry(args = [], extraEnv = {}) {
+/** Starts a server script that prints "listening on http://host:port" and stops on SIGTERM. */
+async function startProcess(script, args, extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
-  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'error', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
+  const proc = spawn(process.execPath, [script, ...args(dataDir)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -19,7 +27,7 @@ export async function startFerry(args = [], extraEnv = {}) {
       const m = out.match(/listening on http:\/\/[^:]+:(\d+)/);
       if (m) resolve(Number(m[1]));
     });
-    proc.on('exit', (code) => reject(new Error(`ferry exited ${code}`)));
+    proc.on('exit', (code) => reject(new Error(`${script} exited ${code}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -32,33 +40,71 @@ export async function startFerry(args = [], extraEnv = {}) {
   };
 }
 
+export function startFerry(args = [], extraEnv = {}, ferryBin = bin) {
+  return startProcess(ferryBin, (dataDir) => ['serve', '--port', '0', '--data', dataDir, '--log-level', 'error', ...args], extraEnv);
+}
+
+const ref = (name) => new URL(`./${name}`, import.meta.url).pathname;
+
 export async function runServerBench({ levels = [1, 8, 32, 64], batchesPerLevel = 1500 } = {}) {
-  const key = 'bench-key';
-  const ferry = await startFerry(['--write-key', key]);
-  const url = `${ferry.url}/v1/batch`;
+  const servers = [
+    { name: 'parse only', start: () => startProcess(ref('ref-parse-only.mjs'), () => []) },
+    { name: 'durable', start: () => startProcess(ref('ref-durable.mjs'), (dir) => [dir]) },
+    { name: 'ferry', start: () => startFerry(['--write-key', KEY]) },
+  ];
+  const compare = process.env.FERRY_BENCH_COMPARE;
+  if (compare) servers.push({ name: 'ferry (compare)', start: () => startFerry(['--write-key', KEY], {}, compare) });
+  const running = [];
   try {
-    // Warm up the JIT and SQLite's page cache.
-    await closedLoop(url, makeBatches(200, PER_BATCH, key), PER_BATCH, 8);
+    for (const s of servers) running.push({ ...s, server: await s.start() });
+    const urlOf = (s) => `${s.server.url}/v1/batch`;
+    // Warm up the JIT and SQLite's page cache of each.
+    for (const s of running) await closedLoop(urlOf(s), makeBatches(200, PER_BATCH, KEY), PER_BATCH, 8);
     const closed = [];
-    for (const c of levels) closed.push(await closedLoop(url, makeBatches(batchesPerLevel, PER_BATCH, key), PER_BATCH, c));
-    const best = Math.max(...closed.map((r) => r.eventsPerSec));
+    for (const c of levels) {
+      const row = { concurrency: c };
+      for (const s of running) row[s.name] = await closedLoop(urlOf(s), makeBatches(batchesPerLevel, PER_BATCH, KEY), PER_BATCH, c);
+      closed.push(row);
+    }
+    // Half of Ferry's best, offered for 5 s to Ferry and to the durable reference alike.
+    const best = Math.max(...closed.map((r) => r.ferry.eventsPerSec));
     const halfRate = best / 2 / PER_BATCH;
-    const open = await openLoop(url, makeBatches(Math.round(halfRate * 5), PER_BATCH, key), PER_BATCH, halfRate);
-    return { closed, open, best };
+    const open = { offered: best / 2 };
+    for (const s of running) {
+      if (s.name === 'parse only') continue;
+      open[s.name] = await openLoop(urlOf(s), makeBatches(Math.round(halfRate * 5), PER_BATCH, KEY), PER_BATCH, halfRate);
+    }
+    return { closed, open, compared: running.map((s) => s.name).filter((n) => n.startsWith('ferry')) };
   } finally {
-    await ferry.stop();
+    for (const s of running) await s.server.stop();
   }
 }
 
+const f = (x) => Math.round(x).toLocaleString('en-US');
+const ms = (x) => `${x.toFixed(1)} ms`;
+const times = (a, b) => `${(a / b).toFixed(2)}×`;
+const inFlight = (c) => `${c} request${c > 1 ? 's' : ''} in flight`;
+
 export function serverTable(r) {
-  const f = (x) => Math.round(x).toLocaleString('en-US');
-  const ms = (x) => `${x.toFixed(1)} ms`;
-  return [
-    '| load (batches of 100 gzip events) | durable events/s | p50 | p99 | failed requests |',
-    '|---|---|---|---|---|',
-    ...r.closed.map((c) => `| ${c.concurrency} request${c.concurrency > 1 ? 's' : ''} in flight | ${f(c.eventsPerSec)} | ${ms(c.p50)} | ${ms(c.p99)} | ${c.failed} |`),
-    `| fixed rate at half the best (${f(r.best / 2)} events/s offered) | ${f(r.open.eventsPerSec)} | ${ms(r.open.p50)} | **${ms(r.open.p99)}** | ${r.open.failed} |`,
-  ].join('\n');
+  const refs = [
+    '| references (closed loop) | parse only: events/s | p50 | p99 | durable: events/s | p50 | p99 |',
+    '|---|---|---|---|---|---|---|',
+    ...r.closed.map((c) => `| ${inFlight(c.concurrency)} | ${f(c['parse only'].eventsPerSec)} | ${ms(c['parse only'].p50)} | ${ms(c['parse only'].p99)} | ${f(c.durable.eventsPerSec)} | ${ms(c.durable.p50)} | ${ms(c.durable.p99)} |`),
+    `| fixed rate, ${f(r.open.offered)} events/s offered | — | — | — | ${f(r.open.durable.eventsPerSec)} | ${ms(r.open.durable.p50)} | ${ms(r.open.durable.p99)} |`,
+  ];
+  const ferry = (name) => [
+    `| ${name} (batches of 100 gzip events) | durable events/s | p50 | p99 | failed | ÷ parse only (events/s) | ÷ durable (events/s) | ÷ durable (p99) |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...r.closed.map((c) => {
+      const x = c[name];
+      return `| ${inFlight(c.concurrency)} | ${f(x.eventsPerSec)} | ${ms(x.p50)} | ${ms(x.p99)} | ${x.failed} | ${times(x.eventsPerSec, c['parse only'].eventsPerSec)} | **${times(x.eventsPerSec, c.durable.eventsPerSec)}** | **${times(x.p99, c.durable.p99)}** |`;
+    }),
+    (() => {
+      const x = r.open[name];
+      return `| fixed rate at half Ferry's best (${f(r.open.offered)} events/s offered) | ${f(x.eventsPerSec)} | ${ms(x.p50)} | **${ms(x.p99)}** | ${x.failed} | — | ${times(x.eventsPerSec, r.open.durable.eventsPerSec)} | ${times(x.p99, r.open.durable.p99)} |`;
+    })(),
+  ];
+  return [refs, ...r.compared.map(ferry)].map((t) => t.join('\n')).join('\n\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
