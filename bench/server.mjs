@@ -7,7 +7,7 @@
 // FERRY_BENCH_COMPARE=/other/checkout/bin/ferry.js adds that build as a fourth server: an A/B of
 // two Ferry builds in one run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedLoop, makeBatches, openLoop } from './load.mjs';
@@ -32,6 +32,7 @@ async function startProcess(script, args, extraEnv = {}) {
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
+    cpuSeconds: () => cpuSecondsOf(proc.pid),
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.on('exit', r));
@@ -40,8 +41,30 @@ async function startProcess(script, args, extraEnv = {}) {
   };
 }
 
+/**
+ * CPU time (user + system, all threads) a process has used so far, from Linux's /proc; NaN
+ * elsewhere. On a shared machine, CPU per event is steadier than events/s: it does not count
+ * the time another process held the core.
+ */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** A load run, with the server's CPU per event (µs) over it. */
+async function measured(server, run, events) {
+  const cpu0 = server.cpuSeconds();
+  const r = await run();
+  return { ...r, cpuUsPerEvent: ((server.cpuSeconds() - cpu0) * 1e6) / events };
+}
+
 export function startFerry(args = [], extraEnv = {}, ferryBin = bin) {
-  return startProcess(ferryBin, (dataDir) => ['serve', '--port', '0', '--data', dataDir, '--log-level', 'error', ...args], extraEnv);
+  // The operator listener on a free port too, so that two builds can run side by side.
+  return startProcess(ferryBin, (dataDir) => ['serve', '--port', '0', '--admin-port', '0', '--data', dataDir, '--log-level', 'error', ...args], extraEnv);
 }
 
 const ref = (name) => new URL(`./${name}`, import.meta.url).pathname;
@@ -63,7 +86,10 @@ export async function runServerBench({ levels = [1, 8, 32, 64], batchesPerLevel 
     const closed = [];
     for (const c of levels) {
       const row = { concurrency: c };
-      for (const s of running) row[s.name] = await closedLoop(urlOf(s), makeBatches(batchesPerLevel, PER_BATCH, KEY), PER_BATCH, c);
+      for (const s of running) {
+        const bodies = makeBatches(batchesPerLevel, PER_BATCH, KEY);
+        row[s.name] = await measured(s.server, () => closedLoop(urlOf(s), bodies, PER_BATCH, c), bodies.length * PER_BATCH);
+      }
       closed.push(row);
     }
     // Half of Ferry's best, offered for 5 s to Ferry and to the durable reference alike.
@@ -72,7 +98,8 @@ export async function runServerBench({ levels = [1, 8, 32, 64], batchesPerLevel 
     const open = { offered: best / 2 };
     for (const s of running) {
       if (s.name === 'parse only') continue;
-      open[s.name] = await openLoop(urlOf(s), makeBatches(Math.round(halfRate * 5), PER_BATCH, KEY), PER_BATCH, halfRate);
+      const bodies = makeBatches(Math.round(halfRate * 5), PER_BATCH, KEY);
+      open[s.name] = await measured(s.server, () => openLoop(urlOf(s), bodies, PER_BATCH, halfRate), bodies.length * PER_BATCH);
     }
     return { closed, open, compared: running.map((s) => s.name).filter((n) => n.startsWith('ferry')) };
   } finally {
@@ -83,25 +110,29 @@ export async function runServerBench({ levels = [1, 8, 32, 64], batchesPerLevel 
 const f = (x) => Math.round(x).toLocaleString('en-US');
 const ms = (x) => `${x.toFixed(1)} ms`;
 const times = (a, b) => `${(a / b).toFixed(2)}×`;
+const us = (x) => (Number.isNaN(x) ? '—' : `${x.toFixed(1)} µs`);
 const inFlight = (c) => `${c} request${c > 1 ? 's' : ''} in flight`;
 
 export function serverTable(r) {
   const refs = [
-    '| references (closed loop) | parse only: events/s | p50 | p99 | durable: events/s | p50 | p99 |',
-    '|---|---|---|---|---|---|---|',
-    ...r.closed.map((c) => `| ${inFlight(c.concurrency)} | ${f(c['parse only'].eventsPerSec)} | ${ms(c['parse only'].p50)} | ${ms(c['parse only'].p99)} | ${f(c.durable.eventsPerSec)} | ${ms(c.durable.p50)} | ${ms(c.durable.p99)} |`),
-    `| fixed rate, ${f(r.open.offered)} events/s offered | — | — | — | ${f(r.open.durable.eventsPerSec)} | ${ms(r.open.durable.p50)} | ${ms(r.open.durable.p99)} |`,
+    '| references (closed loop) | parse only: events/s | p50 | p99 | CPU per event | durable: events/s | p50 | p99 | CPU per event |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...r.closed.map((c) => {
+      const [p, d] = [c['parse only'], c.durable];
+      return `| ${inFlight(c.concurrency)} | ${f(p.eventsPerSec)} | ${ms(p.p50)} | ${ms(p.p99)} | ${us(p.cpuUsPerEvent)} | ${f(d.eventsPerSec)} | ${ms(d.p50)} | ${ms(d.p99)} | ${us(d.cpuUsPerEvent)} |`;
+    }),
+    `| fixed rate, ${f(r.open.offered)} events/s offered | — | — | — | — | ${f(r.open.durable.eventsPerSec)} | ${ms(r.open.durable.p50)} | ${ms(r.open.durable.p99)} | ${us(r.open.durable.cpuUsPerEvent)} |`,
   ];
   const ferry = (name) => [
-    `| ${name} (batches of 100 gzip events) | durable events/s | p50 | p99 | failed | ÷ parse only (events/s) | ÷ durable (events/s) | ÷ durable (p99) |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| ${name} (batches of 100 gzip events) | durable events/s | p50 | p99 | CPU per event | failed | ÷ parse only (events/s) | ÷ durable (events/s) | ÷ durable (p99) |`,
+    '|---|---|---|---|---|---|---|---|---|',
     ...r.closed.map((c) => {
       const x = c[name];
-      return `| ${inFlight(c.concurrency)} | ${f(x.eventsPerSec)} | ${ms(x.p50)} | ${ms(x.p99)} | ${x.failed} | ${times(x.eventsPerSec, c['parse only'].eventsPerSec)} | **${times(x.eventsPerSec, c.durable.eventsPerSec)}** | **${times(x.p99, c.durable.p99)}** |`;
+      return `| ${inFlight(c.concurrency)} | ${f(x.eventsPerSec)} | ${ms(x.p50)} | ${ms(x.p99)} | ${us(x.cpuUsPerEvent)} | ${x.failed} | ${times(x.eventsPerSec, c['parse only'].eventsPerSec)} | **${times(x.eventsPerSec, c.durable.eventsPerSec)}** | **${times(x.p99, c.durable.p99)}** |`;
     }),
     (() => {
       const x = r.open[name];
-      return `| fixed rate at half Ferry's best (${f(r.open.offered)} events/s offered) | ${f(x.eventsPerSec)} | ${ms(x.p50)} | **${ms(x.p99)}** | ${x.failed} | — | ${times(x.eventsPerSec, r.open.durable.eventsPerSec)} | ${times(x.p99, r.open.durable.p99)} |`;
+      return `| fixed rate at half Ferry's best (${f(r.open.offered)} events/s offered) | ${f(x.eventsPerSec)} | ${ms(x.p50)} | **${ms(x.p99)}** | ${us(x.cpuUsPerEvent)} | ${x.failed} | — | ${times(x.eventsPerSec, r.open.durable.eventsPerSec)} | ${times(x.p99, r.open.durable.p99)} |`;
     })(),
   ];
   return [refs, ...r.compared.map(ferry)].map((t) => t.join('\n')).join('\n\n');
