@@ -5,7 +5,7 @@
 // references measured moments apart on the same (shared, noisy) machine. Prints markdown tables.
 //
 // FERRY_BENCH_COMPARE=/other/checkout/bin/ferry.js adds that build as a fourth server: an A/B of
-// two Ferry builds in one run.
+// two Ferry builds in one run. FERRY_BENCH_BATCHES sets the batches of 100 events per row (1,500).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +69,7 @@ export function startFerry(args = [], extraEnv = {}, ferryBin = bin) {
 
 const ref = (name) => new URL(`./${name}`, import.meta.url).pathname;
 
-export async function runServerBench({ levels = [1, 8, 32, 64], batchesPerLevel = 1500 } = {}) {
+export async function runServerBench({ levels = [1, 8, 32, 64], batchesPerLevel = Number(process.env.FERRY_BENCH_BATCHES ?? 1500) } = {}) {
   const servers = [
     { name: 'parse only', start: () => startProcess(ref('ref-parse-only.mjs'), () => []) },
     { name: 'durable', start: () => startProcess(ref('ref-durable.mjs'), (dir) => [dir]) },
