@@ -3,6 +3,7 @@
  * request shape per Store method, discriminated by `method`, so a name that is not a Store
  * method is a type error on both sides.
  */
+import type { PackedEvents } from './packed-events.js';
 import type { Store } from './types.js';
 
 /** The Store members that are calls (everything but its fields). */
@@ -10,9 +11,10 @@ export type StoreMethod = {
   [K in keyof Store]: Store[K] extends (...args: never[]) => Promise<unknown> ? K : never;
 }[keyof Store];
 
-export type StoreRequest = {
-  [M in StoreMethod]: { id: number; method: M; args: Parameters<Store[M]> };
-}[StoreMethod];
+/** Ingest, the hot call, carries its events packed (packed-events.ts); every other call its arguments as they are. */
+export type StoreRequest =
+  | { [M in Exclude<StoreMethod, 'ingest'>]: { id: number; method: M; args: Parameters<Store[M]> } }[Exclude<StoreMethod, 'ingest'>]
+  | { id: number; method: 'ingest'; args: [events: PackedEvents, dedupeCutoff: number] };
 
 export type StoreResult<M extends StoreMethod> = Awaited<ReturnType<Store[M]>>;
 

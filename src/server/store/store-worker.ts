@@ -3,6 +3,7 @@
  * thread while the writer commits on the other core. Each message is one Store call.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { unpackEvents } from './packed-events.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { StoreReply, StoreRequest } from './store-messages.js';
 
@@ -11,7 +12,7 @@ const store = new SqliteStore((workerData as { dataDir: string }).dataDir);
 
 function dispatch(req: StoreRequest): Promise<unknown> {
   switch (req.method) {
-    case 'ingest': return store.ingest(...req.args);
+    case 'ingest': return store.ingest(unpackEvents(req.args[0]), req.args[1]);
     case 'pruneDedupe': return store.pruneDedupe(...req.args);
     case 'claim': return store.claim(...req.args);
     case 'releaseLeases': return store.releaseLeases(...req.args);

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { httpError } from '../errors.js';
+import { packEvents, type PackedEvents } from './packed-events.js';
 import type { StoreMethod, StoreReply, StoreRequest, StoreResult } from './store-messages.js';
 import type { Store } from './types.js';
 
@@ -70,7 +71,7 @@ export class WorkerStore implements Store {
     this.pending.clear();
   }
 
-  private call<M extends StoreMethod>(method: M, ...args: Parameters<Store[M]>): Promise<StoreResult<M>> {
+  private call<M extends StoreMethod>(method: M, ...args: M extends 'ingest' ? [PackedEvents, number] : Parameters<Store[M]>): Promise<StoreResult<M>> {
     if (this.failure) return Promise.reject(this.unavailable());
     return new Promise((resolve, reject) => {
       const id = this.next++;
@@ -84,7 +85,7 @@ export class WorkerStore implements Store {
     });
   }
 
-  ingest(...a: Parameters<Store['ingest']>) { return this.call('ingest', ...a); }
+  ingest(...[events, dedupeCutoff]: Parameters<Store['ingest']>) { return this.call('ingest', packEvents(events), dedupeCutoff); }
   pruneDedupe(...a: Parameters<Store['pruneDedupe']>) { return this.call('pruneDedupe', ...a); }
   claim(...a: Parameters<Store['claim']>) { return this.call('claim', ...a); }
   releaseLeases(...a: Parameters<Store['releaseLeases']>) { return this.call('releaseLeases', ...a); }
