@@ -1,10 +1,10 @@
 import type { FerryEvent } from '../../protocol/events.js';
-import { retryDelayMs } from '../../protocol/retry.js';
 import type { DestinationConfig } from '../config.js';
 import type { DeliveryItem, Destination, SendResult } from '../destinations/types.js';
 import type { ClaimedDelivery, Outcome, Store } from '../store/types.js';
 import { Breaker } from './breaker.js';
 import { answerAction } from './destination-answer.js';
+import { laneRetryDelayMs } from './lane-retry.js';
 import { Lease } from './lease.js';
 import type { TransformFn } from './transform.js';
 
@@ -188,6 +188,9 @@ export class DestinationLoop {
     let ok = 0;
     let failed = 0;
     let aborted = 0;
+    // One wait per user lane (set by its first failed event here, the oldest), one draw per request.
+    const laneNextAt = new Map<string, number>();
+    const draw = this.random();
     pending.forEach((item, i) => {
       const r = results[i]!;
       const action = actions[i]!;
@@ -214,8 +217,13 @@ export class DestinationLoop {
       }
       failed++;
       blocked.add(item.userKey);
-      const retryAfterMs = r.answer.kind === 'http' ? r.answer.retryAfterMs : undefined;
-      outcomes.push({ id: item.id, state: 'failed', nextAt: now + retryDelayMs(item.attempts, retryAfterMs, this.random, this.config.retry), attempt });
+      let nextAt = laneNextAt.get(item.userKey);
+      if (nextAt === undefined) {
+        const retryAfterMs = r.answer.kind === 'http' ? r.answer.retryAfterMs : undefined;
+        nextAt = now + laneRetryDelayMs(attempts, retryAfterMs, draw, this.config.retry);
+        laneNextAt.set(item.userKey, nextAt);
+      }
+      outcomes.push({ id: item.id, state: 'failed', nextAt, attempt });
     });
     if (ok) this.events.attempted(this.name, 'succeeded', ok, durationMs);
     if (failed) this.events.attempted(this.name, 'failed', failed, durationMs);
