@@ -30,7 +30,8 @@ const MAX_SPLIT_PAUSE_MS = 1000;
 
 /**
  * One destination's delivery loop, independent of every other (G7). It claims due deliveries
- * through the store's per-user lanes (the users due longest first, each user's in ingestion order), sends them in order, and records one
+ * through the store's per-user lanes (shared between sources, then the users due longest first,
+ * each user's in ingestion order), sends them in order, and records one
  * outcome per event. Within a claim, once a user's event fails, that user's later events are
  * released unattempted: they are blocked until it succeeds or is aborted (G6). The claim's
  * lease (lease.ts) keeps every other runner away from its events until it settles.
