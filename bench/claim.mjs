@@ -24,6 +24,7 @@ const event = (userKey, n, receivedAt) => ({
   source: 'bench', messageId: `${userKey}-${n}`, type: 'track', userKey, receivedAt,
   body: JSON.stringify({ type: 'track', event: 'Bench', userId: userKey, messageId: `${userKey}-${n}`, properties: { n } }),
   destinations: [DESTINATION],
+  links: [],
 });
 
 async function measure(SqliteStore, blocked) {
@@ -37,20 +38,20 @@ async function measure(SqliteStore, blocked) {
     }
     await store.ingest(Array.from({ length: OTHER_USERS }, (_, i) => event(`user-${i}`, 0, t0 + 1)), 0);
     // The heavy user's oldest event fails and waits an hour: the N behind it are blocked.
-    const [head] = await store.claim(DESTINATION, Date.now(), 1, 60_000);
+    const [head] = await store.claim(DESTINATION, Date.now(), 1, 60_000, 'head');
     if (head.userKey !== 'heavy') throw new Error('expected the heavy user first');
     const attempt = { number: 1, at: Date.now(), status: 503, error: 'HTTP 503', response: null, durationMs: 1 };
-    await store.settle(DESTINATION, [{ id: head.id, state: 'failed', nextAt: Date.now() + 3600_000, attempt }], Date.now());
+    await store.settle(DESTINATION, 'head', [{ id: head.id, state: 'failed', nextAt: Date.now() + 3600_000, attempt }], Date.now());
 
     const ms = [];
     let claimed = 0;
     for (let r = 0; r < ROUNDS + 5; r++) {
       const started = performance.now();
-      const rows = await store.claim(DESTINATION, Date.now(), OTHER_USERS, 60_000);
+      const rows = await store.claim(DESTINATION, Date.now(), OTHER_USERS, 60_000, `round-${r}`);
       const took = performance.now() - started;
       if (r >= 5) ms.push(took); // the first rounds warm the page cache
       claimed = rows.length;
-      await store.settle(DESTINATION, rows.map((row) => ({ id: row.id, state: 'released' })), Date.now());
+      await store.settle(DESTINATION, `round-${r}`, rows.map((row) => ({ id: row.id, state: 'released' })), Date.now());
     }
     ms.sort((a, b) => a - b);
     return { blocked, claimed, p50: ms[Math.floor(ms.length / 2)], p95: ms[Math.floor(ms.length * 0.95)] };

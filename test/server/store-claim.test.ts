@@ -22,12 +22,12 @@ const CLAIMABLE = `SELECT d.id FROM deliveries d
   ORDER BY d.event_seq`;
 
 /** What the lanes must hold: per (destination, user) with live deliveries, its oldest one. */
-const LANES_EXPECTED = `SELECT destination, user_key, MIN(event_seq) AS head_seq, MAX(next_at, lease_until) AS ready_at
-  FROM deliveries WHERE state IN ('pending', 'failed') GROUP BY destination, user_key ORDER BY destination, user_key`;
-const LANES = 'SELECT destination, user_key, head_seq, ready_at FROM delivery_lanes ORDER BY destination, user_key';
+const LANES_EXPECTED = `SELECT d.destination, d.user_key, MIN(d.event_seq) AS head_seq, MAX(d.next_at, d.lease_until) AS ready_at, e.source
+  FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.state IN ('pending', 'failed') GROUP BY d.destination, d.user_key ORDER BY d.destination, d.user_key`;
+const LANES = 'SELECT destination, user_key, head_seq, ready_at, source FROM delivery_lanes ORDER BY destination, user_key';
 
 type Op =
-  | { op: 'ingest'; users: string[] }
+  | { op: 'ingest'; source: string; users: string[] }
   | { op: 'claim'; destination: string; limit: number; settle: Array<'succeeded' | 'failed' | 'aborted' | 'released' | 'keep'>; retryInMs: number }
   | { op: 'retry'; pick: number[]; includeAborted: boolean }
   | { op: 'abort'; pick: number[] }
@@ -35,7 +35,7 @@ type Op =
   | { op: 'prune' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('ingest' as const), users: fc.array(fc.constantFrom(...USERS), { minLength: 1, maxLength: 6 }) }),
+  fc.record({ op: fc.constant('ingest' as const), source: fc.constantFrom('s1', 's2'), users: fc.array(fc.constantFrom(...USERS), { minLength: 1, maxLength: 6 }) }),
   fc.record({
     op: fc.constant('claim' as const),
     destination: fc.constantFrom(...DESTINATIONS),
@@ -61,7 +61,7 @@ describe('the claim', () => {
           let now = 1_000_000;
           for (const o of ops) {
             if (o.op === 'ingest') {
-              const events: NewEvent[] = o.users.map((u) => ({ source: 's', messageId: `m${n++}`, type: 'track', userKey: u, receivedAt: now, body: '{}', destinations: DESTINATIONS, links: [] }));
+              const events: NewEvent[] = o.users.map((u) => ({ source: o.source, messageId: `m${n++}`, type: 'track', userKey: u, receivedAt: now, body: '{}', destinations: DESTINATIONS, links: [] }));
               await store.ingest(events, 0);
             } else if (o.op === 'claim') {
               const claimed = await store.claim(o.destination, now, o.limit, LEASE_MS, `t${n}`);

@@ -1,10 +1,10 @@
 import type { FerryEvent } from '../../protocol/events.js';
-import { retryDelayMs } from '../../protocol/retry.js';
 import type { DestinationConfig } from '../config.js';
 import type { DeliveryItem, Destination, SendResult } from '../destinations/types.js';
 import type { ClaimedDelivery, Outcome, Store } from '../store/types.js';
 import { Breaker } from './breaker.js';
 import { answerAction } from './destination-answer.js';
+import { laneRetryDelayMs } from './lane-retry.js';
 import { Lease } from './lease.js';
 import type { TransformFn } from './transform.js';
 
@@ -30,7 +30,8 @@ const MAX_SPLIT_PAUSE_MS = 1000;
 
 /**
  * One destination's delivery loop, independent of every other (G7). It claims due deliveries
- * through the store's per-user lanes (the users due longest first, each user's in ingestion order), sends them in order, and records one
+ * through the store's per-user lanes (shared between sources, then the users due longest first,
+ * each user's in ingestion order), sends them in order, and records one
  * outcome per event. Within a claim, once a user's event fails, that user's later events are
  * released unattempted: they are blocked until it succeeds or is aborted (G6). The claim's
  * lease (lease.ts) keeps every other runner away from its events until it settles.
@@ -188,6 +189,9 @@ export class DestinationLoop {
     let ok = 0;
     let failed = 0;
     let aborted = 0;
+    // One wait per user lane (set by its first failed event here, the oldest), one draw per request.
+    const laneNextAt = new Map<string, number>();
+    const draw = this.random();
     pending.forEach((item, i) => {
       const r = results[i]!;
       const action = actions[i]!;
@@ -214,8 +218,13 @@ export class DestinationLoop {
       }
       failed++;
       blocked.add(item.userKey);
-      const retryAfterMs = r.answer.kind === 'http' ? r.answer.retryAfterMs : undefined;
-      outcomes.push({ id: item.id, state: 'failed', nextAt: now + retryDelayMs(item.attempts, retryAfterMs, this.random, this.config.retry), attempt });
+      let nextAt = laneNextAt.get(item.userKey);
+      if (nextAt === undefined) {
+        const retryAfterMs = r.answer.kind === 'http' ? r.answer.retryAfterMs : undefined;
+        nextAt = now + laneRetryDelayMs(attempts, retryAfterMs, draw, this.config.retry);
+        laneNextAt.set(item.userKey, nextAt);
+      }
+      outcomes.push({ id: item.id, state: 'failed', nextAt, attempt });
     });
     if (ok) this.events.attempted(this.name, 'succeeded', ok, durationMs);
     if (failed) this.events.attempted(this.name, 'failed', failed, durationMs);

@@ -9,7 +9,7 @@ import type {
 import type { ErasureDone, ErasureRecord, ErasureRequest, PendingErasure } from './types.js';
 
 const NAMES = [
-  'claim-message-id', 'append-event', 'create-delivery', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
+  'claim-message-id', 'append-event', 'create-delivery', 'claim-sources', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
   'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-attempts', 'prune-deliveries',
   'prune-orphan-events', 'release-delivery', 'release-all-leases', 'retry-deliveries-by-id', 'retry-deliveries', 'abort-deliveries',
   'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user', 'renew-lease',
@@ -113,26 +113,52 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Walks the due lanes (users whose oldest live delivery can go now), earliest due first, and
-   * takes each user's deliveries in order until one is not due or is leased. Its cost follows
-   * `limit`, not how many deliveries wait behind a failing one.
+   * Shares the claim between the sources that have lanes here: each first gets up to an equal
+   * share of `limit`, then what some left unused goes to those that had more, so one source's
+   * flood cannot hold back another's trickle. Within a source it walks the due lanes (users whose
+   * oldest live delivery came from it and can go now), earliest due first, and takes each user's
+   * deliveries in order until one is not due or is leased. Its cost follows `limit` and the number
+   * of sources, not how many deliveries wait.
    */
   async claim(destination: string, now: number, limit: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
     return this.db.transaction(() => {
       const rows: ClaimedDelivery[] = [];
-      const lanes = this.stmt['claim-lanes'].all({ destination, now, limit }) as Array<{ userKey: string }>;
-      for (const { userKey } of lanes) {
-        const lane = this.stmt['claim-deliveries'].all({ destination, userKey, limit: limit - rows.length }) as Array<ClaimedDelivery & { nextAt: number; leaseUntil: number }>;
-        for (const { nextAt, leaseUntil, ...delivery } of lane) {
-          if (nextAt > now || leaseUntil > now) break;
-          rows.push(delivery);
-        }
+      const fromLane = new Map<string, number>();
+      const sources = this.stmt['claim-sources'].pluck().all({ destination }) as string[];
+      const share = Math.ceil(limit / Math.max(1, sources.length));
+      const hadMore = sources.filter((source) => this.claimFrom(destination, source, now, share, limit, rows, fromLane));
+      for (const source of hadMore) {
         if (rows.length >= limit) break;
+        this.claimFrom(destination, source, now, limit - rows.length, limit, rows, fromLane);
       }
       rows.sort((a, b) => a.eventSeq - b.eventSeq);
       if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs, token });
       return rows;
     })();
+  }
+
+  /**
+   * Adds to `rows` up to `want` due deliveries of one source's lanes, skipping what an earlier
+   * pass took from a lane (`fromLane` counts them). True when the source filled `want`: it may
+   * have more.
+   */
+  private claimFrom(destination: string, source: string, now: number, want: number, limit: number, rows: ClaimedDelivery[], fromLane: Map<string, number>): boolean {
+    let got = 0;
+    const lanes = this.stmt['claim-lanes'].pluck().all({ destination, source, now, limit }) as string[];
+    for (const userKey of lanes) {
+      const skip = fromLane.get(userKey) ?? 0;
+      const lane = this.stmt['claim-deliveries'].all({ destination, userKey, limit: skip + want - got }) as Array<ClaimedDelivery & { nextAt: number; leaseUntil: number }>;
+      let taken = 0;
+      for (const { nextAt, leaseUntil, ...delivery } of lane.slice(skip)) {
+        if (nextAt > now || leaseUntil > now) break;
+        rows.push(delivery);
+        taken++;
+      }
+      if (taken > 0) fromLane.set(userKey, skip + taken);
+      got += taken;
+      if (got >= want) return true;
+    }
+    return false;
   }
 
   async renew(token: string, now: number, leaseMs: number): Promise<number[]> {

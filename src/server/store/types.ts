@@ -138,10 +138,12 @@ export interface Store {
   pruneDedupe(cutoff: number, limit: number): Promise<number>;
 
   /**
-   * Leases due deliveries of one destination under the per-user barrier: users whose oldest
-   * live delivery has been due longest first, each user's in order, at most `limit`, returned in
-   * ingestion order, until `now + leaseMs` under `token` (fresh for each claim): the claim's
-   * fencing token.
+   * Leases due deliveries of one destination under the per-user barrier, at most `limit`, shared
+   * between sources: every source whose users wait here (a user counts for the source of its
+   * oldest live delivery) first gets up to ⌈limit / sources⌉, then what some left unused goes to
+   * the others. Within a source, users whose oldest live delivery has been due longest first,
+   * each user's in order. Returned in ingestion order, leased until `now + leaseMs` under `token`
+   * (fresh for each claim): the claim's fencing token.
    */
   claim(destination: string, now: number, limit: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
   /**
