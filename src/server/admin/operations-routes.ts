@@ -31,9 +31,11 @@ interface ReplayBody { destination: string; from: string; to: string; source?: s
 export function registerOperations(admin: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig>; replays: ReplayRunner }): void {
   const { store, router, config, replays } = deps;
 
-  const known = (name: string) => {
+  /** Before the body is checked: an unknown destination is a 404 whatever was sent. */
+  const known = { preValidation: async (req: { params: unknown }) => {
+    const { name } = req.params as { name: string };
     if (!router.has(name)) throw httpError('not_found', `no destination is named "${name}"`);
-  };
+  } };
 
   async function summary(name: string, fromMs: number, toMs: number) {
     const s = router.status().find((x) => x.name === name)!;
@@ -46,21 +48,18 @@ export function registerOperations(admin: FastifyInstance, deps: { store: Store;
     return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), destinations };
   });
 
-  admin.get<{ Params: { name: string }; Querystring: WindowQuery }>('/destinations/:name/summary', { schema: { params: nameParams, querystring: windowQuery } }, async (req) => {
-    known(req.params.name);
+  admin.get<{ Params: { name: string }; Querystring: WindowQuery }>('/destinations/:name/summary', { ...known, schema: { params: nameParams, querystring: windowQuery } }, async (req) => {
     const { fromMs, toMs } = window(req.query.from, req.query.to, Date.now(), DAY_MS);
     return summary(req.params.name, fromMs, toMs);
   });
 
-  admin.post<{ Params: { name: string }; Body: { reason?: string } }>('/destinations/:name/pause', { schema: { params: nameParams, body: pauseBody } }, async (req) => {
-    known(req.params.name);
+  admin.post<{ Params: { name: string }; Body: { reason?: string } }>('/destinations/:name/pause', { ...known, schema: { params: nameParams, body: pauseBody } }, async (req) => {
     await router.pause(req.params.name, req.body?.reason ?? null, Date.now());
     req.log.warn({ destination: req.params.name, reason: req.body?.reason }, 'destination paused by an operator');
     return { destination: req.params.name, paused: true };
   });
 
-  admin.post<{ Params: { name: string } }>('/destinations/:name/resume', { schema: { params: nameParams } }, async (req) => {
-    known(req.params.name);
+  admin.post<{ Params: { name: string } }>('/destinations/:name/resume', { ...known, schema: { params: nameParams } }, async (req) => {
     await router.resume(req.params.name);
     req.log.warn({ destination: req.params.name }, 'destination resumed by an operator');
     return { destination: req.params.name, paused: false };

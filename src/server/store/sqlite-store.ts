@@ -343,7 +343,7 @@ export class SqliteStore implements Store {
       const c = this.ops['summarize-deliveries'].get(window) as Omit<DeliverySummary, 'aborted' | 'latencyMs'> & { aborted: number };
       const byReason: Record<string, number> = {};
       for (const r of this.ops['summarize-aborted'].all(window) as Array<{ reason: string; n: number }>) byReason[r.reason] = r.n;
-      return { ...c, aborted: { total: c.aborted, byReason }, latencyMs: percentiles(this.ops['delivery-latencies'].pluck().iterate(window) as Iterable<number>, c.deliveredFirstTry + c.deliveredAfterRetry) };
+      return { ...c, aborted: { total: c.aborted, byReason }, latencyMs: percentiles(() => this.ops['delivery-latencies'].pluck().iterate(window) as Iterable<number>, c.deliveredFirstTry + c.deliveredAfterRetry) };
     })();
   }
 
@@ -430,15 +430,16 @@ function matchParams(m: ReplayMatch) {
 
 /**
  * Nearest-rank percentiles (the smallest value with at least p % of the values at or below it)
- * of `n` values read in ascending order; only the four values asked for are kept.
+ * of `n` values read in ascending order; only the four values asked for are kept. The values are
+ * only read when there are some: an open statement would keep the transaction from committing.
  */
-export function percentiles(ascending: Iterable<number>, n: number): DeliverySummary['latencyMs'] {
+export function percentiles(ascending: () => Iterable<number>, n: number): DeliverySummary['latencyMs'] {
   if (n === 0) return null;
   const rank = (p: number) => Math.max(1, Math.ceil((p / 100) * n));
   const wanted = { p50: rank(50), p90: rank(90), p99: rank(99), max: n };
   const out = { p50: 0, p90: 0, p99: 0, max: 0 };
   let i = 0;
-  for (const v of ascending) {
+  for (const v of ascending()) {
     i++;
     for (const k of Object.keys(wanted) as Array<keyof typeof wanted>) if (wanted[k] === i) out[k] = v;
     if (i === n) break;
