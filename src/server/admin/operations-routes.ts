@@ -12,7 +12,7 @@ const text = { type: 'string', minLength: 1 } as const;
 const windowQuery = { type: 'object', properties: { from: timeSchema, to: timeSchema } } as const;
 const nameParams = { type: 'object', required: ['name'], properties: { name: text } } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
-const pauseBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } as const;
+const MAX_REASON_CHARS = 500;
 const replayBody = {
   type: 'object',
   additionalProperties: false,
@@ -53,9 +53,12 @@ export function registerOperations(admin: FastifyInstance, deps: { store: Store;
     return summary(req.params.name, fromMs, toMs);
   });
 
-  admin.post<{ Params: { name: string }; Body: { reason?: string } }>('/destinations/:name/pause', { ...known, schema: { params: nameParams, body: pauseBody } }, async (req) => {
-    await router.pause(req.params.name, req.body?.reason ?? null, Date.now());
-    req.log.warn({ destination: req.params.name, reason: req.body?.reason }, 'destination paused by an operator');
+  // The body is optional (a bare POST pauses), so it is checked here rather than by a schema.
+  admin.post<{ Params: { name: string }; Body: unknown }>('/destinations/:name/pause', { ...known, schema: { params: nameParams } }, async (req) => {
+    const reason = (req.body as { reason?: unknown } | undefined)?.reason;
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_CHARS)) throw httpError('invalid_body', `"reason" must be a string of at most ${MAX_REASON_CHARS} characters`);
+    await router.pause(req.params.name, reason ?? null, Date.now());
+    req.log.warn({ destination: req.params.name, reason }, 'destination paused by an operator');
     return { destination: req.params.name, paused: true };
   });
 
