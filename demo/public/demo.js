@@ -81,7 +81,7 @@
       $('sw-memory-fail').setAttribute('aria-pressed', String(st.switches.memory === 'fail'));
       $('s-destinations').tBodies[0].innerHTML = st.destinations.map(function (d) {
         var c = d.counts;
-        var status = d.paused ? pill('bad', 'paused, probe ' + ago(d.probeAt - st.now)) : c.failed ? pill('warn', 'retrying') : pill('ok', 'flowing');
+        var status = d.paused ? pill('bad', 'paused by an operator') : d.breaker !== 'closed' ? pill('bad', 'breaker open, probe ' + ago(d.probeAt - st.now)) : c.failed ? pill('warn', 'retrying') : pill('ok', 'flowing');
         return '<tr data-destination="' + esc(d.name) + '"><td>' + esc(d.name) + ' <span class="muted">' + esc(d.type) + '</span></td><td>' + status + '</td>' +
           ['pending', 'blocked', 'failed', 'succeeded', 'aborted'].map(function (k) { return '<td class="num" data-count="' + k + '">' + c[k] + '</td>'; }).join('') + '</tr>';
       }).join('');

@@ -73,6 +73,21 @@ export interface SourceConfig {
   destinations?: string[];
   /** Options served to analytics.js in its settings (GET /v1/projects/:writeKey/settings). */
   analyticsJs?: { batching?: { size: number; timeoutMs: number } };
+  /** Checked at ingestion (ingest/tracking-plan.ts). */
+  trackingPlan?: TrackingPlanConfig;
+}
+
+/**
+ * A source's tracking plan: a JSON Schema per track event name (for its `properties`) and one for
+ * identify's `traits`. A violation is flagged (the event is kept with `context.violations`) or
+ * rejected (that event alone is listed in the answer's `rejected`); either way it is counted.
+ */
+export interface TrackingPlanConfig {
+  events: Record<string, unknown>;
+  identify?: unknown;
+  onViolation: 'flag' | 'reject';
+  /** A track event whose name the plan does not list: allowed (default) or a violation. */
+  unplannedEvents: 'allow' | 'violation';
 }
 
 export interface AdminConfig {
@@ -222,6 +237,17 @@ const schema = {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
           writeKeys: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
           destinations: { type: 'array', items: { type: 'string' } },
+          trackingPlan: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['onViolation'],
+            properties: {
+              onViolation: { enum: ['flag', 'reject'] },
+              events: { type: 'object', additionalProperties: { type: ['object', 'boolean'] }, default: {} },
+              identify: { type: ['object', 'boolean'] },
+              unplannedEvents: { enum: ['allow', 'violation'], default: 'allow' },
+            },
+          },
           analyticsJs: {
             type: 'object',
             additionalProperties: false,

@@ -6,7 +6,9 @@ import { Ingester } from './ingest/ingester.js';
 import { createRoutes } from './router/routes.js';
 import { Router } from './router/router.js';
 import { registerAdmin } from './admin/routes.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, refreshOperationGauges, type Metrics } from './metrics.js';
+import { compileTrackingPlans, violationCounts } from './ingest/tracking-plan.js';
+import { ReplayRunner } from './admin/replay-runner.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/types.js';
 
@@ -42,6 +44,8 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Readonly<ServerConfig>, options: StartOptions = {}): Promise<RunningServer> {
+  // Before anything opens: a plan that does not compile is a ConfigError (cli.ts: exit 1).
+  const plans = compileTrackingPlans(config.sources);
   const store = await openStore(config);
   const metrics = createMetrics();
   let router: Router;
@@ -77,18 +81,30 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     metrics,
     closing: () => closing,
     ready: () => ready,
-    logger: { level: config.logLevel },
-  });
-  const operator = buildOperatorApp({
-    admin: config.admin,
-    metrics,
-    beforeScrape() {
-      for (const s of router.status()) metrics.paused.set({ destination: s.name }, s.paused ? 1 : 0);
-      metrics.backlog.set(ingester.backlog());
+    plans,
+    async violations(source, flagged, rejected) {
+      for (const v of flagged) metrics.violations.inc({ source, event: v.event, outcome: 'flagged' });
+      for (const v of rejected) metrics.violations.inc({ source, event: v.event, outcome: 'rejected' });
+      try {
+        await store.recordViolations(violationCounts(source, flagged, rejected, Date.now()));
+      } catch (err) {
+        // The events are committed (or refused) already: only the report misses these.
+        app.log.error({ err, source }, 'tracking-plan violations could not be counted');
+      }
     },
     logger: { level: config.logLevel },
   });
-  registerAdmin(operator, { store, router, config, suppressed });
+  const replays = new ReplayRunner(store, () => router.wake(), (replay, err) => app.log.error({ err, replay }, 'replay step failed; retrying'));
+  const operator = buildOperatorApp({
+    admin: config.admin,
+    metrics,
+    async beforeScrape() {
+      metrics.backlog.set(ingester.backlog());
+      await refreshOperationGauges(metrics, store, router.status(), Date.now());
+    },
+    logger: { level: config.logLevel },
+  });
+  registerAdmin(operator, { store, router, config, suppressed, replays });
 
   await options.extend?.(app, { store, ingester, router });
 
@@ -119,6 +135,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     throw err;
   }
   router.start();
+  await replays.resumeAll();
   ready = true;
   const port = (app.server.address() as { port: number }).port;
 
@@ -142,6 +159,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
       await app.close();
       await operator.close();
       await ingester.drain();
+      await replays.stop();
       await router.stop();
       await store.close();
     },

@@ -4,6 +4,9 @@ import type { Router } from '../router/router.js';
 import type { ServerConfig } from '../config.js';
 import { httpError } from '../errors.js';
 import { eraseUser, resumeErasures } from './erasure.js';
+import { registerOperations } from './operations-routes.js';
+import { timeSchema, toMs } from './query-time.js';
+import type { ReplayRunner } from './replay-runner.js';
 
 const STATES: DeliveryState[] = ['pending', 'failed', 'succeeded', 'aborted'];
 
@@ -11,11 +14,10 @@ const STATES: DeliveryState[] = ['pending', 'failed', 'succeeded', 'aborted'];
 // invalid_body naming the field); query numbers and booleans arrive coerced.
 const text = { type: 'string', minLength: 1 } as const;
 const count = { type: 'integer', minimum: 0 } as const;
-/** An ISO date or epoch milliseconds. */
-const time = { type: 'string', anyOf: [{ pattern: '^\\d+$' }, { format: 'date-time' }, { format: 'date' }] } as const;
+
 const eventsQuery = {
   type: 'object',
-  properties: { source: text, user: text, messageId: text, type: text, since: time, until: time, afterSeq: count, limit: count, order: { enum: ['asc', 'desc'] } },
+  properties: { source: text, user: text, messageId: text, type: text, since: timeSchema, until: timeSchema, afterSeq: count, limit: count, order: { enum: ['asc', 'desc'] } },
 } as const;
 const deliveriesQuery = {
   type: 'object',
@@ -26,8 +28,6 @@ const userParams = { type: 'object', required: ['userKey'], properties: { userKe
 const reasonBody = { type: 'object', properties: { reason: { type: 'string' } } } as const;
 const retryBody = { type: 'object', properties: { destination: text, ids: { type: 'array', items: { type: 'integer' } }, includeAborted: { type: 'boolean' } } } as const;
 const abortBody = { type: 'object', required: ['ids'], properties: { ids: { type: 'array', items: { type: 'integer' } }, reason: { type: 'string' } } } as const;
-
-const toMs = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : Date.parse(v));
 
 interface EventsQuery { source?: string; user?: string; messageId?: string; type?: string; since?: string; until?: string; afterSeq?: number; limit?: number; order?: 'asc' | 'desc' }
 interface DeliveriesQuery { destination?: string; state?: DeliveryState; user?: string; messageId?: string; limit?: number }
@@ -44,10 +44,12 @@ export async function eventStory(store: Store, messageId: string) {
  * delete a user). It is registered on the operator listener only, whose guard decides who may
  * call it (src/server/http/operator-guard.ts).
  */
-export function registerAdmin(app: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig>; suppressed: Set<string> }): void {
+export function registerAdmin(app: FastifyInstance, deps: { store: Store; router: Router; config: Readonly<ServerConfig>; suppressed: Set<string>; replays: ReplayRunner }): void {
   const { store, router, config, suppressed } = deps;
 
   void app.register(async (admin) => {
+    registerOperations(admin, deps);
+
     admin.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery } }, async (req) => {
       const q = req.query;
       return {

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.js';
 import { createBaseApp, errorBody, type BaseOptions } from './base-app.js';
 import { ingestBody } from './ingest-body.js';
 import { ingestCors } from './ingest-cors.js';
-import { ingestRoutes } from './ingest-routes.js';
+import { ingestRoutes, type IngestRoutesOptions } from './ingest-routes.js';
 import { writeKeyAuth } from './write-key-auth.js';
 
 export interface AppDeps {
@@ -17,6 +17,8 @@ export interface AppDeps {
   suppressed: ReadonlySet<string>;
   ingester: Ingester;
   metrics: Metrics;
+  plans: IngestRoutesOptions['plans'];
+  violations: IngestRoutesOptions['violations'];
   /** True once shutdown has begun: new requests get 503 + Retry-After. */
   closing: () => boolean;
   ready: () => boolean;
@@ -50,7 +52,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
     await ingestion.register(ingestBody, { maxBatchBytes: config.maxBatchBytes });
     await ingestion.register(writeKeyAuth, { sources: config.sources });
-    await ingestion.register(ingestRoutes, { ingester: deps.ingester, metrics: deps.metrics, maxEventBytes: config.maxEventBytes, maxBatchBytes: config.maxBatchBytes, suppressed: deps.suppressed });
+    await ingestion.register(ingestRoutes, { ingester: deps.ingester, metrics: deps.metrics, maxEventBytes: config.maxEventBytes, maxBatchBytes: config.maxBatchBytes, suppressed: deps.suppressed, plans: deps.plans, violations: deps.violations });
   }, { prefix: '/v1' });
 
   // The settings third-party browser SDKs fetch (same CORS as ingestion: any site embeds them).

@@ -6,6 +6,7 @@ import { httpError } from '../errors.js';
 import type { Ingester, IngestItem } from '../ingest/ingester.js';
 import { envelopeOf, prepareEvents, type PrepareOptions } from '../ingest/prepare.js';
 import type { Metrics } from '../metrics.js';
+import type { PlanCheck, PlanViolation } from '../ingest/tracking-plan.js';
 
 const SINGLE_TYPES: EventType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 
@@ -16,10 +17,14 @@ export interface IngestRoutesOptions {
   maxBatchBytes: number;
   /** userIds / anonymousIds whose events are refused (kept current by the admin API). */
   suppressed: ReadonlySet<string>;
+  /** Tracking plans by source name. */
+  plans: ReadonlyMap<string, PlanCheck>;
+  /** Told of a request's violations: those flagged in stored events (not duplicates) and those rejected. */
+  violations: (source: string, flagged: PlanViolation[], rejected: PlanViolation[]) => Promise<void>;
 }
 
 /** The Segment-compatible routes: `/batch` and one route per event type (and their short forms). */
-export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scope, { ingester, metrics, maxEventBytes, maxBatchBytes, suppressed }) => {
+export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scope, { ingester, metrics, maxEventBytes, maxBatchBytes, suppressed, plans, violations }) => {
   scope.addHook('onResponse', async (req, reply) => {
     if (req.method === 'POST') metrics.requests.inc({ status: String(reply.statusCode) });
   });
@@ -27,11 +32,15 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scop
   const prepareOptions = (req: FastifyRequest): PrepareOptions => ({
     maxEventBytes,
     suppressed,
+    plan: plans.get(req.source),
     unexpected: (index, err) => req.log.warn({ err, index }, 'an event failed unexpectedly; rejected alone'),
   });
 
-  async function respond(reply: FastifyReply, source: string, items: IngestItem[], rejected: RejectedEvent[], receivedAt: number): Promise<BatchResponse> {
+  async function respond(reply: FastifyReply, source: string, items: IngestItem[], rejected: RejectedEvent[], planRejections: PlanViolation[], receivedAt: number): Promise<BatchResponse> {
     const seqs = await ingester.submit(source, items, receivedAt);
+    const flagged = items.flatMap((it, i) => (it.violation && seqs[i] !== null ? [it.violation] : []));
+    // Counted before the answer, so that a client that got it finds them in the report.
+    if (flagged.length || planRejections.length) await violations(source, flagged, planRejections);
     const duplicates = seqs.filter((s) => s === null).length;
     metrics.commitSeconds.observe((Date.now() - receivedAt) / 1000);
     metrics.events.inc({ source, outcome: 'accepted' }, seqs.length - duplicates);
@@ -50,8 +59,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scop
     // stay bounded by the request, however well the body compressed.
     if (body.batch.length > MAX_BATCH_EVENTS) throw httpError('batch_too_many_events', `"batch" holds ${body.batch.length} items; at most ${MAX_BATCH_EVENTS} per batch`);
     const envelope = envelopeOf(body, maxBatchBytes, body.batch.length);
-    const { items, rejected } = prepareEvents(body.batch, undefined, envelope, receivedAt, prepareOptions(req));
-    return respond(reply, req.source, items, rejected, receivedAt);
+    const { items, rejected, planRejections } = prepareEvents(body.batch, undefined, envelope, receivedAt, prepareOptions(req));
+    return respond(reply, req.source, items, rejected, planRejections, receivedAt);
   };
   // Segment's short paths (/v1/b, /v1/t, ...) are served by the same handlers.
   scope.post('/batch', batchHandler);
@@ -60,10 +69,13 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scop
   for (const type of SINGLE_TYPES) {
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const receivedAt = Date.now();
-      const { items, rejected } = prepareEvents([req.body], type, {}, receivedAt, prepareOptions(req));
+      const { items, rejected, planRejections } = prepareEvents([req.body], type, {}, receivedAt, prepareOptions(req));
       // Alone, the event's rejection is the request's answer, with the event's own code.
-      if (rejected.length > 0) throw new FerryError(rejected[0]!.code as ServerErrorCode, rejected[0]!.reason);
-      return respond(reply, req.source, items, rejected, receivedAt);
+      if (rejected.length > 0) {
+        if (planRejections.length) await violations(req.source, [], planRejections);
+        throw new FerryError(rejected[0]!.code as ServerErrorCode, rejected[0]!.reason);
+      }
+      return respond(reply, req.source, items, rejected, planRejections, receivedAt);
     };
     scope.post(`/${type}`, handler);
     scope.post(`/${type[0]}`, handler);

@@ -9,7 +9,7 @@ export interface OperatorAppDeps {
   admin: Readonly<AdminConfig>;
   metrics: Metrics;
   /** Refreshes gauges just before a scrape. */
-  beforeScrape: () => void;
+  beforeScrape: () => Promise<void>;
   logger: BaseOptions['logger'];
 }
 
@@ -40,7 +40,7 @@ export function buildOperatorApp(deps: OperatorAppDeps): FastifyInstance {
   });
 
   app.get('/metrics', async (_req, reply) => {
-    deps.beforeScrape();
+    await deps.beforeScrape();
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return app;

@@ -2,6 +2,7 @@ import type { FerryEvent } from '../../protocol/events.js';
 import { httpError } from '../errors.js';
 import type { RouteFn } from '../router/routes.js';
 import { identityLinks } from './identity-links.js';
+import type { PlanViolation } from './tracking-plan.js';
 import type { NewEvent, Store } from '../store/types.js';
 
 export interface IngestItem {
@@ -9,6 +10,8 @@ export interface IngestItem {
   userKey: string;
   /** The enriched event as JSON text. */
   body: string;
+  /** Kept and flagged by the source's tracking plan. */
+  violation?: PlanViolation;
 }
 
 interface Pending {

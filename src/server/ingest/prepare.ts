@@ -3,6 +3,7 @@ import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
 import { isPlainObject } from '../../protocol/json.js';
 import type { IngestItem } from './ingester.js';
 import { shapeProblem } from './shape.js';
+import type { PlanCheck, PlanViolation } from './tracking-plan.js';
 import { arrival, enrich, validateEvent } from './validate.js';
 
 /** Added by enrichment (receivedAt, timestamp, sentAt...), not counted against the client's 32 KB. */
@@ -12,6 +13,8 @@ export interface PrepareOptions {
   maxEventBytes: number;
   /** userIds / anonymousIds whose events are refused. */
   suppressed: ReadonlySet<string>;
+  /** The source's tracking plan, if it has one. */
+  plan?: PlanCheck;
   /** Told about an event that failed in an unforeseen way (it is rejected either way). */
   unexpected: (index: number, err: unknown) => void;
 }
@@ -22,7 +25,7 @@ export interface Envelope {
   context?: Record<string, unknown>;
 }
 
-type Outcome = { ok: true; item: IngestItem } | { ok: false; code: ServerErrorCode; reason: string };
+type Outcome = { ok: true; item: IngestItem } | { ok: false; code: ServerErrorCode; reason: string; violation?: PlanViolation };
 
 function prepareOne(raw: unknown, forced: EventType | undefined, envelope: Envelope, at: ReturnType<typeof arrival>, options: PrepareOptions): Outcome {
   // The shape first: everything after this may recurse (JSON.stringify does).
@@ -34,14 +37,21 @@ function prepareOne(raw: unknown, forced: EventType | undefined, envelope: Envel
   if (suppressed.size > 0 && (suppressed.has(String(v.event.userId)) || suppressed.has(String(v.event.anonymousId)))) {
     return { ok: false, code: 'suppressed', reason: 'the user is suppressed: their events are not collected' };
   }
-  const event = envelope.context ? { ...v.event, context: { ...envelope.context, ...(v.event.context ?? {}) } } : v.event;
+  const violation = options.plan?.(v.event) ?? null;
+  if (violation?.reject) return { ok: false, code: 'invalid_event', reason: `the tracking plan refuses it: ${violation.messages.join('; ')}`, violation };
+  let event = envelope.context ? { ...v.event, context: { ...envelope.context, ...(v.event.context ?? {}) } } : v.event;
+  // Under a plan, context.violations is the server's word: a client's own is replaced or removed.
+  if (options.plan && (violation || event.context?.violations !== undefined)) {
+    const { violations: _client, ...context } = event.context ?? {};
+    event = { ...event, context: violation ? { ...context, violations: violation.messages } : context };
+  }
   const enriched = enrich(event, at);
   const json = JSON.stringify(enriched);
   const bytes = Buffer.byteLength(json);
   if (bytes > options.maxEventBytes + ENRICH_SLACK_BYTES) {
     return { ok: false, code: 'event_too_large', reason: `the event is ${bytes} bytes, over the ${options.maxEventBytes}-byte limit` };
   }
-  return { ok: true, item: { event: enriched, userKey: v.userKey, body: json } };
+  return { ok: true, item: { event: enriched, userKey: v.userKey, body: json, ...(violation ? { violation } : {}) } };
 }
 
 /**
@@ -52,6 +62,8 @@ function prepareOne(raw: unknown, forced: EventType | undefined, envelope: Envel
 export function prepareEvents(raws: unknown[], forced: EventType | undefined, envelope: Envelope, receivedAt: number, options: PrepareOptions) {
   const items: IngestItem[] = [];
   const rejected: RejectedEvent[] = [];
+  /** The events the tracking plan refused (each is in `rejected` too). */
+  const planRejections: PlanViolation[] = [];
   const at = arrival(receivedAt, envelope.sentAt);
   raws.forEach((raw, index) => {
     let outcome: Outcome;
@@ -65,9 +77,12 @@ export function prepareEvents(raws: unknown[], forced: EventType | undefined, en
       }
     }
     if (outcome.ok) items.push(outcome.item);
-    else rejected.push({ index, code: outcome.code, reason: outcome.reason });
+    else {
+      rejected.push({ index, code: outcome.code, reason: outcome.reason });
+      if (outcome.violation) planRejections.push(outcome.violation);
+    }
   });
-  return { items, rejected };
+  return { items, rejected, planRejections };
 }
 
 /** The batch's own context, checked once: it is copied into every event. */

@@ -16,6 +16,8 @@ export interface BreakerOptions {
 
 export const DEFAULT_BREAKER: BreakerOptions = { window: 20, minRequests: 5, failureRatio: 0.8, firstProbeMs: 1000, maxProbeMs: 60_000 };
 
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
 export class Breaker {
   private recent: boolean[] = [];
   private probeMs = 0;
@@ -23,6 +25,12 @@ export class Breaker {
   probeAt = 0;
 
   constructor(private readonly options: BreakerOptions = DEFAULT_BREAKER) {}
+
+  /** closed: requests flow; open: paused until the probe is due; half-open: the probe is due or in flight. */
+  state(now: number): BreakerState {
+    if (!this.paused) return 'closed';
+    return now < this.probeAt ? 'open' : 'half-open';
+  }
 
   /** `failed`: the request's answer speaks of the endpoint. */
   record(failed: boolean, now: number): void {

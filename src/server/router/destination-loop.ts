@@ -38,7 +38,12 @@ const MAX_SPLIT_PAUSE_MS = 1000;
  */
 export class DestinationLoop {
   readonly breaker = new Breaker();
+  /** Set by an operator (persisted by the router): while set, nothing is claimed, probes neither. */
+  operatorPause: { reason: string | null; at: number } | null = null;
   private stopped = false;
+  /** Claims in progress, and who waits for there to be none (a pause answers once quiet). */
+  private busy = 0;
+  private readonly quiet: Array<() => void> = [];
   private running: Promise<void> | undefined;
   private readonly sleepers = new Set<() => void>();
 
@@ -71,6 +76,12 @@ export class DestinationLoop {
     for (const wake of [...this.sleepers]) wake();
   }
 
+  /** Resolves once no claim of this loop is in progress (each ends within its lease). */
+  idle(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((resolve) => this.quiet.push(resolve));
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -87,6 +98,10 @@ export class DestinationLoop {
   private async run(runner: number): Promise<void> {
     while (!this.stopped) {
       try {
+        if (this.operatorPause) {
+          await this.sleep(IDLE_POLL_MS * 4);
+          continue;
+        }
         const now = Date.now();
         if (this.breaker.paused && (runner > 0 || now < this.breaker.probeAt)) {
           await this.sleep(runner > 0 ? IDLE_POLL_MS * 4 : Math.min(this.breaker.probeAt - now, IDLE_POLL_MS * 4));
@@ -94,23 +109,34 @@ export class DestinationLoop {
         }
         // A paused destination gets one event: the probe.
         const limit = this.breaker.paused ? 1 : this.config.maxBatchEvents;
-        const lease = new Lease(this.store, this.leaseMs, (err) => this.events.error(this.name, err));
-        const claimed = await this.store.claim(this.name, now, limit, this.leaseMs, lease.token);
-        if (claimed.length === 0) {
-          await this.sleep(IDLE_POLL_MS);
-          continue;
-        }
-        lease.start(now, claimed.map((c) => c.id));
-        try {
-          await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })), lease);
-        } finally {
-          // Whatever happened, the renewal stops: an abandoned claim's lease must run out.
-          await lease.end();
-        }
+        // From the pause check to the claim's request nothing awaits: a pause set after the check
+        // finds this claim counted in `busy`, and the store answers it before any later write.
+        if (await this.claimAndDeliver(now, limit)) continue;
+        await this.sleep(IDLE_POLL_MS);
       } catch (err) {
         this.events.error(this.name, err);
         await this.sleep(1000);
       }
+    }
+  }
+
+  /** One claim and its delivery; false when nothing was due. */
+  private async claimAndDeliver(now: number, limit: number): Promise<boolean> {
+    this.busy++;
+    try {
+      const lease = new Lease(this.store, this.leaseMs, (err) => this.events.error(this.name, err));
+      const claimed = await this.store.claim(this.name, now, limit, this.leaseMs, lease.token);
+      if (claimed.length === 0) return false;
+      lease.start(now, claimed.map((c) => c.id));
+      try {
+        await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })), lease);
+      } finally {
+        // Whatever happened, the renewal stops: an abandoned claim's lease must run out.
+        await lease.end();
+      }
+      return true;
+    } finally {
+      if (--this.busy === 0) for (const done of this.quiet.splice(0)) done();
     }
   }
 

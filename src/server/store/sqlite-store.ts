@@ -7,6 +7,7 @@ import type {
   ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, EventQuery, EventRow, NewEvent, Outcome, Store,
 } from './types.js';
 import type { ErasureDone, ErasureRecord, ErasureRequest, PendingErasure } from './types.js';
+import type { DeliverySummary, DestinationPause, NewReplay, ReplayMatch, ReplayRecord, ViolationCount } from './types.js';
 
 const NAMES = [
   'claim-message-id', 'append-event', 'create-delivery', 'claim-sources', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
@@ -24,6 +25,15 @@ const ERASURE_NAMES = [
 ] as const;
 type ErasureName = (typeof ERASURE_NAMES)[number];
 
+/** Operations (issue 17): pauses, summaries, replays, tracking-plan violations. */
+const OPS_NAMES = [
+  'pause-destination', 'resume-destination', 'list-paused-destinations', 'summarize-deliveries', 'summarize-aborted',
+  'delivery-latencies', 'oldest-live-delivery', 'replay-range', 'create-replay', 'replay-originals', 'copy-event',
+  'create-replay-delivery', 'get-replay', 'advance-replay', 'cancel-replay', 'abort-replay-deliveries', 'list-replays', 'running-replays',
+  'record-violation', 'list-violations',
+] as const;
+type OpsName = (typeof OPS_NAMES)[number];
+
 const RESPONSE_EXCERPT = 1000;
 
 /**
@@ -39,6 +49,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt: Record<Name, Database.Statement>;
   private readonly erasure: Record<ErasureName, Database.Statement>;
+  private readonly ops: Record<OpsName, Database.Statement>;
   private checkpointer: Worker | undefined;
   /** Statements built from code (admin queries), compiled once each. */
   private readonly compiled = new Map<string, Database.Statement>();
@@ -67,6 +78,8 @@ export class SqliteStore implements Store {
     this.stmt = Object.fromEntries(NAMES.map((n) => [n, this.db.prepare(sql[n])])) as Record<Name, Database.Statement>;
     const erasureSql = statements('sqlite', ERASURE_NAMES);
     this.erasure = Object.fromEntries(ERASURE_NAMES.map((n) => [n, this.db.prepare(erasureSql[n])])) as Record<ErasureName, Database.Statement>;
+    const opsSql = statements('sqlite', OPS_NAMES);
+    this.ops = Object.fromEntries(OPS_NAMES.map((n) => [n, this.db.prepare(opsSql[n])])) as Record<OpsName, Database.Statement>;
   }
 
   private sql(text: string): Database.Statement {
@@ -225,7 +238,9 @@ export class SqliteStore implements Store {
     const live = this.stmt['count-live'].get({ destination, now }) as { failed: number | null; due: number | null };
     const done = this.stmt['count-done'].get({ destination }) as { succeeded: number | null; aborted: number | null };
     const blocked = this.stmt['count-blocked'].pluck().get({ destination, now }) as number;
+    const oldest = this.ops['oldest-live-delivery'].pluck().get({ destination }) as number | undefined;
     return {
+      oldestLiveAt: oldest ?? null,
       pending: (live.due ?? 0) - blocked,
       blocked,
       failed: live.failed ?? 0,
@@ -254,7 +269,7 @@ export class SqliteStore implements Store {
     if (q.sinceMs !== undefined) add('received_at >= ?', q.sinceMs);
     if (q.untilMs !== undefined) add('received_at < ?', q.untilMs);
     if (q.afterSeq !== undefined) add('seq > ?', q.afterSeq);
-    const sql = `SELECT seq, source, message_id AS messageId, type, user_key AS userKey, received_at AS receivedAt, body FROM events
+    const sql = `SELECT seq, source, message_id AS messageId, type, user_key AS userKey, received_at AS receivedAt, replay_id AS replayId, body FROM events
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.sql(sql).all(...params, q.limit ?? 1000) as Array<Omit<EventRow, 'event'> & { body: string }>;
     return rows.map(({ body, ...r }) => ({ ...r, event: JSON.parse(body) as Record<string, unknown> }));
@@ -268,7 +283,8 @@ export class SqliteStore implements Store {
     if (q.userKey) (where.push('d.user_key = ?'), params.push(q.userKey));
     if (q.messageId) (where.push('e.message_id = ?'), params.push(q.messageId));
     const sql = `SELECT d.id, d.event_seq AS eventSeq, e.message_id AS messageId, d.destination, d.user_key AS userKey, d.state,
-        d.attempts, d.next_at AS nextAt, d.last_status AS lastStatus, d.last_error AS lastError, d.reason, d.updated_at AS updatedAt
+        d.attempts, d.next_at AS nextAt, d.last_status AS lastStatus, d.last_error AS lastError, d.reason, d.updated_at AS updatedAt,
+        d.replay_id AS replayId
       FROM deliveries d JOIN events e ON e.seq = d.event_seq
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.event_seq, d.destination LIMIT ?`;
     return this.sql(sql).all(...params, q.limit ?? 1000) as DeliveryRow[];
@@ -338,6 +354,87 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString(), suppress: r.suppress === 1, completedAt: r.completedAt === null ? null : new Date(r.completedAt).toISOString() }));
   }
 
+  async setPause(destination: string, pause: { reason: string | null; at: number } | null): Promise<void> {
+    if (pause) this.ops['pause-destination'].run({ destination, ...pause });
+    else this.ops['resume-destination'].run({ destination });
+  }
+
+  async pauses(): Promise<DestinationPause[]> {
+    return this.ops['list-paused-destinations'].all() as DestinationPause[];
+  }
+
+  async summary(destination: string, fromMs: number, toMs: number): Promise<DeliverySummary> {
+    const window = { destination, from: fromMs, to: toMs };
+    // One read transaction: the counts, the reasons and the latencies see the same rows.
+    return this.db.transaction(() => {
+      const c = this.ops['summarize-deliveries'].get(window) as Omit<DeliverySummary, 'aborted' | 'latencyMs'> & { aborted: number };
+      const byReason: Record<string, number> = {};
+      for (const r of this.ops['summarize-aborted'].all(window) as Array<{ reason: string; n: number }>) byReason[r.reason] = r.n;
+      return { ...c, aborted: { total: c.aborted, byReason }, latencyMs: percentiles(() => this.ops['delivery-latencies'].pluck().iterate(window) as Iterable<number>, c.deliveredFirstTry + c.deliveredAfterRetry) };
+    })();
+  }
+
+  async createReplay(r: NewReplay, now: number): Promise<number> {
+    return this.db.transaction(() => {
+      const range = this.ops['replay-range'].get(matchParams(r.match)) as { total: number; firstSeq: number | null; lastSeq: number | null };
+      return Number(this.ops['create-replay'].run({
+        destination: r.destination, filter: JSON.stringify(r.filter), match: JSON.stringify(r.match), total: range.total,
+        // Nothing matches: the walk is over before it starts.
+        cursorSeq: range.firstSeq === null ? 0 : range.firstSeq - 1, lastSeq: range.lastSeq ?? 0, now,
+      }).lastInsertRowid);
+    })();
+  }
+
+  async replayStep(id: number, maxScan: number, now: number): Promise<{ created: number; more: boolean }> {
+    return this.db.transaction(() => {
+      const r = this.ops['get-replay'].get({ id }) as
+        | { destination: string; match: string; state: string; cursor: number; lastSeq: number } | undefined;
+      if (!r || r.state !== 'running') return { created: 0, more: false };
+      const upTo = Math.min(r.lastSeq, r.cursor + maxScan);
+      const originals = this.ops['replay-originals'].all({ ...matchParams(JSON.parse(r.match) as ReplayMatch), cursor: r.cursor, upTo }) as Array<{ seq: number; userKey: string }>;
+      for (const o of originals) {
+        const seq = Number(this.ops['copy-event'].run({ seq: o.seq, replayId: id }).lastInsertRowid);
+        this.ops['create-replay-delivery'].run({ seq, destination: r.destination, userKey: o.userKey, now, replayId: id });
+      }
+      this.ops['advance-replay'].run({ id, cursor: upTo, created: originals.length, now });
+      return { created: originals.length, more: upTo < r.lastSeq };
+    })();
+  }
+
+  async cancelReplay(id: number, now: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.ops['cancel-replay'].run({ id, now }).changes === 0) return false;
+      this.ops['abort-replay-deliveries'].run({ id, now, reason: `replay ${id} cancelled by an operator` });
+      return true;
+    })();
+  }
+
+  async replays(q: { id?: number; limit?: number }): Promise<ReplayRecord[]> {
+    const rows = this.ops['list-replays'].all({ id: q.id ?? null, limit: q.limit ?? 100 }) as Array<
+      Omit<ReplayRecord, 'filter' | 'state' | 'createdAt'> & { filter: string; state: string; createdAt: number; live: number }
+    >;
+    return rows.map(({ live, ...r }) => ({
+      ...r,
+      filter: JSON.parse(r.filter) as Record<string, unknown>,
+      state: r.state === 'cancelled' ? 'cancelled' : r.state === 'running' || live > 0 ? 'running' : 'done',
+      createdAt: new Date(r.createdAt).toISOString(),
+    }));
+  }
+
+  async runningReplays(): Promise<number[]> {
+    return this.ops['running-replays'].pluck().all() as number[];
+  }
+
+  async recordViolations(counts: ViolationCount[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const c of counts) this.ops['record-violation'].run({ source: c.source, event: c.event, count: c.count, rejected: c.rejected, at: c.lastAt, message: c.lastMessage });
+    })();
+  }
+
+  async violations(q: { source?: string; event?: string }): Promise<ViolationCount[]> {
+    return this.ops['list-violations'].all({ source: q.source ?? null, event: q.event ?? null }) as ViolationCount[];
+  }
+
   async close(): Promise<void> {
     const worker = this.checkpointer;
     if (worker) {
@@ -351,6 +448,30 @@ export class SqliteStore implements Store {
     }
     this.db.close();
   }
+}
+
+/** The statement parameters of a replay's match (JSON arrays, null for any). */
+function matchParams(m: ReplayMatch) {
+  return { from: m.fromMs, to: m.toMs, sources: JSON.stringify(m.sources), types: m.types && JSON.stringify(m.types), events: m.events && JSON.stringify(m.events) };
+}
+
+/**
+ * Nearest-rank percentiles (the smallest value with at least p % of the values at or below it)
+ * of `n` values read in ascending order; only the four values asked for are kept. The values are
+ * only read when there are some: an open statement would keep the transaction from committing.
+ */
+export function percentiles(ascending: () => Iterable<number>, n: number): DeliverySummary['latencyMs'] {
+  if (n === 0) return null;
+  const rank = (p: number) => Math.max(1, Math.ceil((p / 100) * n));
+  const wanted = { p50: rank(50), p90: rank(90), p99: rank(99), max: n };
+  const out = { p50: 0, p90: 0, p99: 0, max: 0 };
+  let i = 0;
+  for (const v of ascending()) {
+    i++;
+    for (const k of Object.keys(wanted) as Array<keyof typeof wanted>) if (wanted[k] === i) out[k] = v;
+    if (i === n) break;
+  }
+  return out;
 }
 
 /** The built checkpointer beside this module (dist/server); absent when running from sources. */

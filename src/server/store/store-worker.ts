@@ -33,6 +33,16 @@ function dispatch(req: StoreRequest): Promise<unknown> {
     case 'completeErasure': return store.completeErasure(...req.args);
     case 'pendingErasures': return store.pendingErasures(...req.args);
     case 'erasures': return store.erasures(...req.args);
+    case 'setPause': return store.setPause(...req.args);
+    case 'pauses': return store.pauses(...req.args);
+    case 'summary': return store.summary(...req.args);
+    case 'createReplay': return store.createReplay(...req.args);
+    case 'replayStep': return store.replayStep(...req.args);
+    case 'cancelReplay': return store.cancelReplay(...req.args);
+    case 'replays': return store.replays(...req.args);
+    case 'runningReplays': return store.runningReplays(...req.args);
+    case 'recordViolations': return store.recordViolations(...req.args);
+    case 'violations': return store.violations(...req.args);
     case 'close': return store.close(...req.args);
     default: {
       // Only a main thread from another build can get here: answer, do not crash.

@@ -63,6 +63,8 @@ export interface EventRow {
   userKey: string;
   receivedAt: number;
   event: Record<string, unknown>;
+  /** Set on a replay's copy of an event (see createReplay). */
+  replayId: number | null;
 }
 
 export interface DeliveryRow {
@@ -78,6 +80,8 @@ export interface DeliveryRow {
   lastError: string | null;
   reason: string | null;
   updatedAt: number;
+  /** Set on a delivery a replay created. */
+  replayId: number | null;
 }
 
 export interface DeliveryLogRow {
@@ -98,6 +102,8 @@ export interface DeliveryCounts {
   failed: number;
   succeeded: number;
   aborted: number;
+  /** When the oldest live delivery was created (its event's receipt, or its replay's start); null when none. */
+  oldestLiveAt: number | null;
 }
 
 export interface EventQuery {
@@ -119,6 +125,77 @@ export interface DeliveryQuery {
   userKey?: string;
   messageId?: string;
   limit?: number;
+}
+
+/**
+ * One destination's deliveries of the events received in a window, by outcome. Every delivery
+ * counts in exactly one of deliveredFirstTry, deliveredAfterRetry, aborted.total, pending and
+ * blocked, so they add up to received.
+ */
+export interface DeliverySummary {
+  received: number;
+  deliveredFirstTry: number;
+  deliveredAfterRetry: number;
+  aborted: { total: number; byReason: Record<string, number> };
+  /** Live and free to go (due, or failed and waiting for its own retry). */
+  pending: number;
+  /** Live behind an earlier delivery of the same user that failed and waits for its retry (G6). */
+  blocked: number;
+  /** Of pending: failed at least once and waiting for the retry. */
+  retrying: number;
+  /** Of received: created by a replay. */
+  replayed: number;
+  /** Receipt (a replay's start for its deliveries) to the settle that recorded the success. */
+  latencyMs: { p50: number; p90: number; p99: number; max: number } | null;
+}
+
+export interface DestinationPause {
+  destination: string;
+  reason: string | null;
+  at: number;
+}
+
+/** Which stored events a replay copies: received in [fromMs, toMs), of these sources, types, names. */
+export interface ReplayMatch {
+  fromMs: number;
+  toMs: number;
+  sources: string[];
+  /** null: any type. */
+  types: string[] | null;
+  /** Track event names; null: any event. */
+  events: string[] | null;
+}
+
+export interface NewReplay {
+  destination: string;
+  /** What the operator asked, kept as given. */
+  filter: Record<string, unknown>;
+  match: ReplayMatch;
+}
+
+export interface ReplayRecord {
+  id: number;
+  destination: string;
+  filter: Record<string, unknown>;
+  /** running: copies being made or deliveries live; done: all settled; cancelled. */
+  state: 'running' | 'done' | 'cancelled';
+  /** Originals matching when the replay started. */
+  total: number;
+  /** Copies made (deliveries created). */
+  created: number;
+  delivered: number;
+  aborted: number;
+  createdAt: string;
+}
+
+/** Tracking-plan violations of one event name of a source (count includes rejected). */
+export interface ViolationCount {
+  source: string;
+  event: string;
+  count: number;
+  rejected: number;
+  lastAt: number;
+  lastMessage: string;
 }
 
 export interface Store {
@@ -185,6 +262,27 @@ export interface Store {
   pendingErasures(): Promise<PendingErasure[]>;
   /** The audit log, newest first. */
   erasures(query: { beforeId?: number; limit?: number }): Promise<ErasureRecord[]>;
+
+  /** A pause set by an operator (null: resumed); kept across restarts. */
+  setPause(destination: string, pause: { reason: string | null; at: number } | null): Promise<void>;
+  pauses(): Promise<DestinationPause[]>;
+  /** Exact, from one read of the delivery rows. */
+  summary(destination: string, fromMs: number, toMs: number): Promise<DeliverySummary>;
+  /** Counts the matching originals and records the replay (state running); returns its id. */
+  createReplay(replay: NewReplay, now: number): Promise<number>;
+  /**
+   * Copies the next matching originals, among at most `maxScan` seqs, in seq order, each with a
+   * delivery to the replay's destination, in one transaction. `more`: false once the walk is over
+   * (or the replay was cancelled).
+   */
+  replayStep(id: number, maxScan: number, now: number): Promise<{ created: number; more: boolean }>;
+  /** Stops a replay and aborts its waiting deliveries; false when there is none to cancel. */
+  cancelReplay(id: number, now: number): Promise<boolean>;
+  replays(query: { id?: number; limit?: number }): Promise<ReplayRecord[]>;
+  /** Ids of replays still making copies (resumed at start). */
+  runningReplays(): Promise<number[]>;
+  recordViolations(counts: ViolationCount[]): Promise<void>;
+  violations(query: { source?: string; event?: string }): Promise<ViolationCount[]>;
   close(): Promise<void>;
 }
 

@@ -106,6 +106,16 @@ export class WorkerStore implements Store {
   completeErasure(...a: Parameters<Store['completeErasure']>) { return this.call('completeErasure', ...a); }
   pendingErasures(...a: Parameters<Store['pendingErasures']>) { return this.call('pendingErasures', ...a); }
   erasures(...a: Parameters<Store['erasures']>) { return this.call('erasures', ...a); }
+  setPause(...a: Parameters<Store['setPause']>) { return this.call('setPause', ...a); }
+  pauses(...a: Parameters<Store['pauses']>) { return this.call('pauses', ...a); }
+  summary(...a: Parameters<Store['summary']>) { return this.call('summary', ...a); }
+  createReplay(...a: Parameters<Store['createReplay']>) { return this.call('createReplay', ...a); }
+  replayStep(...a: Parameters<Store['replayStep']>) { return this.call('replayStep', ...a); }
+  cancelReplay(...a: Parameters<Store['cancelReplay']>) { return this.call('cancelReplay', ...a); }
+  replays(...a: Parameters<Store['replays']>) { return this.call('replays', ...a); }
+  runningReplays(...a: Parameters<Store['runningReplays']>) { return this.call('runningReplays', ...a); }
+  recordViolations(...a: Parameters<Store['recordViolations']>) { return this.call('recordViolations', ...a); }
+  violations(...a: Parameters<Store['violations']>) { return this.call('violations', ...a); }
 
   async close(): Promise<void> {
     if (this.failure) return; // the thread is gone; nothing is left to close

@@ -1,0 +1,2 @@
+-- An operator resumes a destination.
+DELETE FROM destination_pauses WHERE destination = @destination
