@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, validateConfig, type ServerConfig } from './config.js';
 import { startServer } from './server.js';
+import { OPERATOR_COMMANDS, OPERATOR_HELP, runOperatorCommand } from './cli/operator.js';
 
 const HELP = `ferry: Segment-compatible ingestion server
 
 Usage:
   ferry serve [options]       start the server
   ferry demo [--port N]       start the demo (server + page, embedded SQLite)
+  ferry COMMAND [options]     an operator command (below) against a running server
 
 Options of serve (flags override the config file, which overrides defaults):
   --config FILE        JSON file, or a JS module exporting the config
@@ -20,7 +22,8 @@ Options of serve (flags override the config file, which overrides defaults):
   --admin-host H       its address (default 127.0.0.1; any other needs a token)  env FERRY_ADMIN_HOST
                        its token: admin.token in the config file,     env FERRY_ADMIN_TOKEN
   --dedupe-window-hours N                                             env FERRY_DEDUPE_WINDOW_HOURS
-`;
+
+${OPERATOR_HELP}`;
 
 function fail(message: string): never {
   process.stderr.write(`ferry: ${message}\n`);
@@ -105,7 +108,14 @@ async function main(): Promise<void> {
     await runDemo(rest);
     return;
   }
-  if (command !== 'serve') fail(`unknown command "${command}"; try "ferry --help"`);
+  if (Object.hasOwn(OPERATOR_COMMANDS, command)) {
+    process.exitCode = await runOperatorCommand(command, rest);
+    return;
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`ferry: unknown command "${command}"; try "ferry --help"\n`);
+    process.exit(2);
+  }
   let config: Readonly<ServerConfig>;
   try {
     config = await serveConfig(rest);
