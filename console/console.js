@@ -10,7 +10,8 @@ import { violationsPanel } from './violations.js';
 const REFRESH_MS = 5000;
 
 const story = storyPanel();
-const deliveries = deliveriesPanel({ showStory: story.show });
+// The destinations' counts change with every retry or abort.
+const deliveries = deliveriesPanel({ showStory: story.show, onChange: () => destinations.refresh() });
 const destinations = destinationsPanel({ onDestinations: deliveries.destinations });
 const violations = violationsPanel();
 const erasures = erasuresPanel();

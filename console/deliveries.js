@@ -2,7 +2,7 @@
 import { get, post, seg } from './api.js';
 import { $, h, note, replace, time } from './dom.js';
 
-export function deliveriesPanel({ showStory }) {
+export function deliveriesPanel({ showStory, onChange }) {
   const form = $('del-filter');
   const body = $('deliveries').tBodies[0];
   const msg = $('del-note');
@@ -20,7 +20,7 @@ export function deliveriesPanel({ showStory }) {
     } catch (err) {
       note(msg, what + ' ' + d.id + ': ' + err.message, 'bad');
     }
-    await refresh();
+    await Promise.all([refresh(), onChange()]);
   }
 
   function row(d) {
@@ -66,7 +66,7 @@ export function deliveriesPanel({ showStory }) {
     } catch (err) {
       note(msg, 'retry: ' + err.message, 'bad');
     }
-    await refresh();
+    await Promise.all([refresh(), onChange()]);
   });
 
   return {
