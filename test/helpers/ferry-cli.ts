@@ -31,3 +31,13 @@ export async function ferryJson<T>(args: string[], env: Record<string, string>):
   if (run.code !== 0) throw new Error(`ferry ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
 }
+
+/**
+ * Whether the server lacks a route (its own 404 `no route …`), as opposed to a 404 about a
+ * thing: the operator features of issue 17 that a server may not have yet.
+ */
+export async function lacksRoute(admin: (path: string, init?: RequestInit) => Promise<Response>, method: string, path: string, body?: unknown): Promise<boolean> {
+  const res = await admin(path, body === undefined ? { method } : { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  return res.status === 404 && text.includes('"error":"no route ');
+}
