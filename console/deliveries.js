@@ -1,5 +1,5 @@
 // Deliveries by state: failed and aborted ones with one-click retry and abort.
-import { get, post, seg } from './api.js';
+import { get, post } from './api.js';
 import { $, h, note, replace, time } from './dom.js';
 
 export function deliveriesPanel({ showStory, onChange }) {

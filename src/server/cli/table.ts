@@ -11,7 +11,6 @@ export function table(headers: string[], rows: Cell[][]): string {
 
 /** Control characters (an event's name can hold any) would move a terminal's cursor. */
 export function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }
 
