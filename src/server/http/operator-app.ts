@@ -3,6 +3,7 @@ import type { AdminConfig } from '../config.js';
 import { httpError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { createBaseApp, type BaseOptions } from './base-app.js';
+import { registerConsole } from './console-files.js';
 import { LOOPBACK_HOSTS, operatorGuard } from './operator-guard.js';
 
 export interface OperatorAppDeps {
@@ -14,9 +15,9 @@ export interface OperatorAppDeps {
 }
 
 /**
- * The operator listener: admin API (registered by the caller under /admin) and /metrics, behind
- * the operator guard. It has no CORS plugin at all and is a Fastify instance of its own, so no
- * hook of the public listener can reach it.
+ * The operator listener: admin API (registered by the caller under /admin), the console page
+ * (/console/) and /metrics, behind the operator guard. It has no CORS plugin at all and is a
+ * Fastify instance of its own, so no hook of the public listener can reach it.
  */
 export function buildOperatorApp(deps: OperatorAppDeps): FastifyInstance {
   const { admin } = deps;
@@ -39,6 +40,7 @@ export function buildOperatorApp(deps: OperatorAppDeps): FastifyInstance {
     }
   });
 
+  registerConsole(app);
   app.get('/metrics', async (_req, reply) => {
     await deps.beforeScrape();
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -36,13 +36,22 @@ function tokenMatches(expected: Buffer, authorization: string | undefined): bool
 const refuse = (message: string) => new FerryError('forbidden', message);
 
 /**
+ * Route config of a route served without the token (the console's static files: code from the
+ * package, no data). A browser cannot send a Bearer token with a navigation; every data request
+ * the page then makes carries it. Set per route, never by URL prefix, so no path spelling
+ * (`/console/../admin/events`) can borrow it.
+ */
+export const TOKEN_FREE = { operatorTokenFree: true } as const;
+
+/**
  * Who may use the operator listener. Checked on every request, before routing:
  * - the Host header must name an allowed host: a page that rebinds its own domain to 127.0.0.1
  *   still sends its own name (DNS rebinding);
  * - no browser page of another origin: a cross-origin request carries `Origin` (and
  *   `Sec-Fetch-Site`); refusing it stops writes that need no preflight (a no-cors POST), and
  *   with no CORS headers here a page cannot read any answer anyway;
- * - the Bearer token, when one is configured, compared in constant time.
+ * - the Bearer token, when one is configured, compared in constant time (except on TOKEN_FREE
+ *   routes).
  * Client addresses are never trusted: behind a proxy on the same host everybody is loopback.
  */
 export const operatorGuard = fp<OperatorGuardOptions>(async (scope, options) => {
@@ -58,6 +67,7 @@ export const operatorGuard = fp<OperatorGuardOptions>(async (scope, options) => 
     if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) throw refuse(`${surface}: requests from web pages of another origin are refused`);
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') throw refuse(`${surface}: requests from web pages of another origin are refused`);
-    if (expected && !tokenMatches(expected, req.headers.authorization)) throw httpError('unauthorized', `${surface}: missing or wrong Bearer token`);
+    const tokenFree = (req.routeOptions.config as { operatorTokenFree?: boolean } | undefined)?.operatorTokenFree === true;
+    if (expected && !tokenFree && !tokenMatches(expected, req.headers.authorization)) throw httpError('unauthorized', `${surface}: missing or wrong Bearer token`);
   });
 }, { name: 'ferry-operator-guard' });
