@@ -20,6 +20,9 @@ Options of serve (flags override the config file, which overrides defaults):
   --admin-host H       its address (default 127.0.0.1; any other needs a token)  env FERRY_ADMIN_HOST
                        its token: admin.token in the config file,     env FERRY_ADMIN_TOKEN
   --dedupe-window-hours N                                             env FERRY_DEDUPE_WINDOW_HOURS
+  --store URL          postgres://user@host:port/db for PostgreSQL (or "sqlite", the default)  env FERRY_STORE
+                       (a password: PGPASSWORD or the config file, not the flag, which shows in \`ps\`)
+  --role R             all (default) | ingest | route: what this process does (not "all" needs PostgreSQL)  env FERRY_ROLE
 `;
 
 function fail(message: string): never {
@@ -41,6 +44,8 @@ async function serveConfig(argv: string[]): Promise<Readonly<ServerConfig>> {
       'admin-port': { type: 'string' },
       'admin-host': { type: 'string' },
       'dedupe-window-hours': { type: 'string' },
+      store: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -66,6 +71,12 @@ async function serveConfig(argv: string[]): Promise<Readonly<ServerConfig>> {
   set('dataDir', values.data ?? env.FERRY_DATA);
   set('logLevel', values['log-level'] ?? env.FERRY_LOG_LEVEL);
   set('dedupeWindowHours', num('--dedupe-window-hours', values['dedupe-window-hours'] ?? env.FERRY_DEDUPE_WINDOW_HOURS));
+  const store = values.store ?? env.FERRY_STORE;
+  if (store !== undefined) {
+    const previous = (config.store ?? {}) as Record<string, unknown>;
+    config.store = store === 'sqlite' ? { kind: 'sqlite' } : { ...(previous.kind === 'postgres' ? previous : {}), kind: 'postgres', url: store };
+  }
+  set('role', values.role ?? env.FERRY_ROLE);
   const admin = { ...((config.admin as Record<string, unknown> | undefined) ?? {}) };
   const setAdmin = (key: string, v: unknown) => {
     if (v !== undefined) admin[key] = v;
@@ -121,7 +132,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const hostOf = (h: string) => (h.includes(':') ? `[${h}]` : h);
-  process.stdout.write(`ferry listening on http://${hostOf(config.host)}:${server.port}\n`);
+  if (config.role === 'route') process.stdout.write('ferry routing only (role route): no public listener\n');
+  else process.stdout.write(`ferry listening on http://${hostOf(config.host)}:${server.port}\n`);
   process.stdout.write(`ferry operator API on http://${hostOf(config.admin.host)}:${server.adminPort} (admin API, metrics)\n`);
   let stopping = false;
   const stop = (signal: string, exitCode: 0 | 1) => {

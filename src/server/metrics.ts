@@ -12,6 +12,8 @@ export function createMetrics() {
     deliveries: new Counter({ name: 'ferry_deliveries_total', help: 'Delivery outcomes per destination', labelNames: ['destination', 'outcome'], registers: [registry] }),
     deliverySeconds: new Histogram({ name: 'ferry_delivery_request_seconds', help: 'Destination request duration', labelNames: ['destination'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     paused: new Gauge({ name: 'ferry_destination_paused', help: '1 while a destination is paused by its breaker', labelNames: ['destination'], registers: [registry] }),
+    partitionsOwned: new Gauge({ name: 'ferry_router_partitions_owned', help: 'PostgreSQL: router partitions this process owns (its share of the users it delivers for)', registers: [registry] }),
+    partitionsTaken: new Counter({ name: 'ferry_router_partitions_taken_total', help: 'PostgreSQL: router partitions taken, from a process that released them or from one that stopped renewing (died or stalled)', labelNames: ['from'], registers: [registry] }),
     backlog: new Gauge({ name: 'ferry_ingest_backlog_events', help: 'Events accepted but not yet committed', registers: [registry] }),
   };
 }

@@ -8,10 +8,11 @@ import { Router } from './router/router.js';
 import { registerAdmin } from './admin/routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
+import { PostgresStore } from './store/postgres-store.js';
 import type { Store } from './store/types.js';
 
 export interface RunningServer {
-  /** The public listener: ingestion and health. */
+  /** The public listener: ingestion and health. Not opened by a process of role `route` ('' and 0). */
   url: string;
   port: number;
   app: FastifyInstance;
@@ -42,8 +43,16 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Readonly<ServerConfig>, options: StartOptions = {}): Promise<RunningServer> {
-  const store = await openStore(config);
   const metrics = createMetrics();
+  const store = await openStore(config, {
+    taken(parts, expired) {
+      metrics.partitionsTaken.inc({ from: 'released' }, parts.length - expired.length);
+      metrics.partitionsTaken.inc({ from: 'expired' }, expired.length);
+    },
+    error(err) {
+      app.log.error({ err }, 'router partition heartbeat failed; retrying');
+    },
+  });
   let router: Router;
   try {
     await store.releaseLeases();
@@ -85,6 +94,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     beforeScrape() {
       for (const s of router.status()) metrics.paused.set({ destination: s.name }, s.paused ? 1 : 0);
       metrics.backlog.set(ingester.backlog());
+      if (store instanceof PostgresStore && store.partitions) metrics.partitionsOwned.set(store.partitions.held.size);
     },
     logger: { level: config.logLevel },
   });
@@ -111,16 +121,21 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
 
   // The operator listener first: if its port is taken, nothing public has started yet.
   const adminUrl = await operator.listen({ port: config.admin.port, host: config.admin.host });
-  let address: string;
-  try {
-    address = await app.listen({ port: config.port, host: config.host });
-  } catch (err) {
-    await operator.close();
-    throw err;
+  let address = '';
+  // A route process ingests nothing: no public listener.
+  if (config.role !== 'route') {
+    try {
+      address = await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      await operator.close();
+      throw err;
+    }
   }
-  router.start();
+  // An ingest process delivers nothing: the loops are not started (another process of role
+  // route or all claims what it stores).
+  if (config.role !== 'ingest') router.start();
   ready = true;
-  const port = (app.server.address() as { port: number }).port;
+  const port = address ? (app.server.address() as { port: number }).port : 0;
 
   return {
     url: address,
