@@ -58,7 +58,7 @@ export async function startFerry(
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const [port, adminPort] = await new Promise<[number, number]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ferry did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`ferry did not start in 45 s:\n${out}`)), 45_000);
     const check = () => {
       const m = routeOnly ? ['', '0'] : out.match(/listening on http:\/\/[^:]+:(\d+)/);
       const a = out.match(/operator API on http:\/\/(?:\[[^\]]+\]|[^:]+):(\d+)/);
