@@ -3,6 +3,7 @@ import { runSdkBench, sdkTable } from './sdk.mjs';
 import { runServerBench, serverTable } from './server.mjs';
 import { runRoutingBench, routingTable } from './routing.mjs';
 import { runClaimBench, claimTable } from './claim.mjs';
+import { runPostgresBench, postgresTable } from './postgres.mjs';
 
 const only = process.argv[2];
 const started = new Date().toISOString();
@@ -27,3 +28,4 @@ if (!only || only === 'claim' || only === 'server') {
   console.log(claimTable(await runClaimBench()));
   console.log();
 }
+if (!only || only === 'postgres' || only === 'server') console.log(`## PostgreSQL: several processes\n\n${postgresTable(await runPostgresBench())}\n`);

@@ -19,6 +19,9 @@ Options of serve (flags override the config file, which overrides defaults):
   --admin-host H       its address (default 127.0.0.1; any other needs a token)  env FERRY_ADMIN_HOST
                        its token: admin.token in the config file,     env FERRY_ADMIN_TOKEN
   --dedupe-window-hours N                                             env FERRY_DEDUPE_WINDOW_HOURS
+  --store URL          postgres://user@host:port/db for PostgreSQL (or "sqlite", the default)  env FERRY_STORE
+                       (a password: PGPASSWORD or the config file, not the flag, which shows in \`ps\`)
+  --role R             all (default) | ingest | route: what this process does (not "all" needs PostgreSQL)  env FERRY_ROLE
 
 ${OPERATOR_HELP}`;
 

@@ -105,7 +105,12 @@ export interface ServerConfig {
   port: number;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  store: { kind: 'sqlite' };
+  store: StoreConfig;
+  /**
+   * What this process does: `ingest` (the public listener), `route` (deliveries), or `all`.
+   * Anything but `all` needs a store that several processes share (PostgreSQL).
+   */
+  role: 'all' | 'ingest' | 'route';
   dedupeWindowHours: number;
   maxEventBytes: number;
   maxBatchBytes: number;
@@ -134,12 +139,20 @@ export interface ServerConfig {
   destinations: DestinationConfig[];
 }
 
+/** SQLite: one file in dataDir, one process. PostgreSQL: one database, any number of processes. */
+export type StoreConfig = { kind: 'sqlite' } | { kind: 'postgres'; url: string; poolSize: number };
+
 export interface RouterConfig {
   /**
    * How long a claim keeps its deliveries from other runners (default 60 s). It is renewed while
    * the claim's requests run; it only runs out when its holder stalls or dies. Tests shrink it.
    */
   leaseMs: number;
+  /**
+   * PostgreSQL only: how long a route process keeps its router partitions without renewing them
+   * (default 5 s; renewed every third of it). A dead process's users are taken over after this.
+   */
+  partitionLeaseMs: number;
 }
 
 const retrySchema = {
@@ -184,10 +197,25 @@ const schema = {
     store: {
       type: 'object',
       default: { kind: 'sqlite' },
-      additionalProperties: false,
       required: ['kind'],
-      properties: { kind: { enum: ['sqlite'] } },
+      properties: { kind: { enum: ['sqlite', 'postgres'] } },
+      allOf: [
+        { if: { properties: { kind: { const: 'sqlite' } } }, then: { additionalProperties: false, properties: { kind: { const: 'sqlite' } } } },
+        {
+          if: { properties: { kind: { const: 'postgres' } } },
+          then: {
+            additionalProperties: false,
+            required: ['url'],
+            properties: {
+              kind: { const: 'postgres' },
+              url: { type: 'string', pattern: '^postgres(ql)?://' },
+              poolSize: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+            },
+          },
+        },
+      ],
     },
+    role: { enum: ['all', 'ingest', 'route'], default: 'all' },
     dedupeWindowHours: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_DEDUPE_WINDOW_HOURS },
     maxEventBytes: { type: 'integer', minimum: 1024, maximum: MAX_EVENT_BYTES, default: MAX_EVENT_BYTES },
     maxBatchBytes: { type: 'integer', minimum: 1024, maximum: MAX_BATCH_BYTES, default: MAX_BATCH_BYTES },
@@ -214,7 +242,10 @@ const schema = {
       type: 'object',
       default: {},
       additionalProperties: false,
-      properties: { leaseMs: { type: 'integer', minimum: 500, maximum: 3600_000, default: 60_000 } },
+      properties: {
+        leaseMs: { type: 'integer', minimum: 500, maximum: 3600_000, default: 60_000 },
+        partitionLeaseMs: { type: 'integer', minimum: 300, maximum: 600_000, default: 5000 },
+      },
     },
     identityCookie: {
       type: 'object',
@@ -345,6 +376,9 @@ export function validateConfig(input: unknown): Readonly<ServerConfig> {
   const { admin } = config;
   if (!admin.token && !isLoopback(admin.host)) {
     throw new ConfigError(`invalid config: admin.host: "${admin.host}" is not a loopback address, so admin.token is required`);
+  }
+  if (config.role !== 'all' && config.store.kind !== 'postgres') {
+    throw new ConfigError(`invalid config: role: "${config.role}" needs a store that several processes share: store.kind "postgres" (--store postgres://…)`);
   }
   if (admin.port !== 0 && admin.port === config.port) throw new ConfigError('invalid config: admin.port: the operator listener needs a port of its own');
   const names = new Set<string>();

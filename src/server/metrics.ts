@@ -28,6 +28,8 @@ export function createMetrics() {
     replayCreated: gauge('ferry_replay_created', 'Deliveries a replay created so far', ['replay', 'destination']),
     replayDelivered: gauge('ferry_replay_delivered', "A replay's deliveries that succeeded", ['replay', 'destination']),
     violations: new Counter({ name: 'ferry_plan_violations_total', help: 'Tracking-plan violations by source and event name, by outcome (flagged, rejected)', labelNames: ['source', 'event', 'outcome'], registers: [registry] }),
+    partitionsOwned: new Gauge({ name: 'ferry_router_partitions_owned', help: 'PostgreSQL: router partitions this process owns (its share of the users it delivers for)', registers: [registry] }),
+    partitionsTaken: new Counter({ name: 'ferry_router_partitions_taken_total', help: 'PostgreSQL: router partitions taken, from a process that released them or from one that stopped renewing (died or stalled)', labelNames: ['from'], registers: [registry] }),
     backlog: new Gauge({ name: 'ferry_ingest_backlog_events', help: 'Events accepted but not yet committed', registers: [registry] }),
   };
 }

@@ -10,10 +10,11 @@ import { createMetrics, refreshOperationGauges, type Metrics } from './metrics.j
 import { compileTrackingPlans, violationCounts } from './ingest/tracking-plan.js';
 import { ReplayRunner } from './admin/replay-runner.js';
 import { openStore } from './store/open-store.js';
+import { PostgresStore } from './store/postgres-store.js';
 import type { Store } from './store/types.js';
 
 export interface RunningServer {
-  /** The public listener: ingestion and health. */
+  /** The public listener: ingestion and health. Not opened by a process of role `route` ('' and 0). */
   url: string;
   port: number;
   app: FastifyInstance;
@@ -46,8 +47,16 @@ export interface StartOptions {
 export async function startServer(config: Readonly<ServerConfig>, options: StartOptions = {}): Promise<RunningServer> {
   // Before anything opens: a plan that does not compile is a ConfigError (cli.ts: exit 1).
   const plans = compileTrackingPlans(config.sources);
-  const store = await openStore(config);
   const metrics = createMetrics();
+  const store = await openStore(config, {
+    taken(parts, expired) {
+      metrics.partitionsTaken.inc({ from: 'released' }, parts.length - expired.length);
+      metrics.partitionsTaken.inc({ from: 'expired' }, expired.length);
+    },
+    error(err) {
+      app.log.error({ err }, 'router partition heartbeat failed; retrying');
+    },
+  });
   let router: Router;
   try {
     await store.releaseLeases();
@@ -100,6 +109,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
     metrics,
     async beforeScrape() {
       metrics.backlog.set(ingester.backlog());
+      if (store instanceof PostgresStore && store.partitions) metrics.partitionsOwned.set(store.partitions.held.size);
       await refreshOperationGauges(metrics, store, router.status(), Date.now());
     },
     logger: { level: config.logLevel },
@@ -127,17 +137,22 @@ export async function startServer(config: Readonly<ServerConfig>, options: Start
 
   // The operator listener first: if its port is taken, nothing public has started yet.
   const adminUrl = await operator.listen({ port: config.admin.port, host: config.admin.host });
-  let address: string;
-  try {
-    address = await app.listen({ port: config.port, host: config.host });
-  } catch (err) {
-    await operator.close();
-    throw err;
+  let address = '';
+  // A route process ingests nothing: no public listener.
+  if (config.role !== 'route') {
+    try {
+      address = await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      await operator.close();
+      throw err;
+    }
   }
-  router.start();
+  // An ingest process delivers nothing: the loops are not started (another process of role
+  // route or all claims what it stores).
+  if (config.role !== 'ingest') router.start();
   await replays.resumeAll();
   ready = true;
-  const port = (app.server.address() as { port: number }).port;
+  const port = address ? (app.server.address() as { port: number }).port : 0;
 
   return {
     url: address,

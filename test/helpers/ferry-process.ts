@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { databaseFor, testStore } from './postgres.js';
 
 const bin = new URL('../../bin/ferry.js', import.meta.url).pathname;
 
@@ -37,6 +39,10 @@ export async function startFerry(
 ): Promise<FerryProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const args = [bin, 'serve', '--port', String(opts.port ?? 0), '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? [])];
+  // The suites run once per store (vitest.config.ts): under PostgreSQL each server has a database of its own.
+  if (testStore() === 'postgres' && !args.includes('--store') && opts.config?.store === undefined) args.push('--store', await databaseFor(dataDir));
+  // A process of role route has no public listener.
+  const routeOnly = args[args.indexOf('--role') + 1] === 'route' || opts.config?.role === 'route';
   const admin = (opts.config?.admin ?? {}) as { port?: number; token?: string };
   // A free port for the operator listener too, unless the test chose one.
   if (admin.port === undefined && !args.includes('--admin-port')) args.push('--admin-port', '0');
@@ -52,9 +58,9 @@ export async function startFerry(
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const [port, adminPort] = await new Promise<[number, number]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ferry did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`ferry did not start in 45 s:\n${out}`)), 45_000);
     const check = () => {
-      const m = out.match(/listening on http:\/\/[^:]+:(\d+)/);
+      const m = routeOnly ? ['', '0'] : out.match(/listening on http:\/\/[^:]+:(\d+)/);
       const a = out.match(/operator API on http:\/\/(?:\[[^\]]+\]|[^:]+):(\d+)/);
       if (m && a) {
         clearTimeout(timer);
@@ -124,6 +130,21 @@ export function storedEvents(dataDir: string): Array<{ seq: number; source: stri
     );
   } finally {
     db.close();
+  }
+}
+
+type StoredEvent = ReturnType<typeof storedEvents>[number];
+
+/** The events a server stored, in order, from whichever store the suite runs on (see storedEvents). */
+export async function readEvents(dataDir: string): Promise<StoredEvent[]> {
+  if (testStore() === 'sqlite') return storedEvents(dataDir);
+  const client = new pg.Client({ connectionString: await databaseFor(dataDir) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ seq: string; source: string; messageId: string; body: string }>('SELECT seq, source, message_id AS "messageId", body FROM events ORDER BY seq');
+    return rows.map(({ body, seq, ...r }) => ({ ...r, seq: Number(seq), event: JSON.parse(body) as Record<string, unknown> }));
+  } finally {
+    await client.end();
   }
 }
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFerry, type FerryProcess } from './ferry-process.js';
+import { request } from 'node:http';
+import { startFerry, trackEvent, type FerryProcess } from './ferry-process.js';
 
 const STRACE = process.env.STRACE_PATH ?? 'strace';
 
@@ -58,4 +59,24 @@ export async function startTracedFerry(opts: { dataDir: string; args: string[]; 
       await ferry.kill('SIGKILL');
     },
   };
+}
+
+/** One POST of one event on its own connection, so the client's port names the socket the answer goes to. */
+export function postOnOwnConnection(port: number, writeKey: string, marker: string): Promise<{ status: number; clientPort: number; marker: string }> {
+  const body = Buffer.from(JSON.stringify({ batch: [trackEvent({ messageId: marker })] }));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1', port, path: '/v1/batch', method: 'POST', agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, Connection: 'close', Authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+      },
+      (res) => {
+        const clientPort = req.socket!.localPort!;
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, clientPort, marker }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

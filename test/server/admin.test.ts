@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, post, startFerry, storedEvents, tempDir, type FerryProcess } from '../helpers/ferry-process.js';
+import { cleanup, post, startFerry, readEvents, tempDir, type FerryProcess } from '../helpers/ferry-process.js';
 import { startSink, waitFor, type Sink } from '../helpers/sink.js';
 
 const KEY = 'admin-key';
@@ -70,7 +70,11 @@ describe('admin API and metrics', () => {
     const retry = await f.admin(`/admin/deliveries/retry`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ includeAborted: true }) });
     expect(await retry.json()).toEqual({ ok: true, retried: 1 });
     await waitFor(() => s.received.length === 1, 10_000, 'the retried delivery');
-    const story = (await (await f.admin(`/admin/events/${bad.messageId}`)).json()) as { deliveries: Array<{ state: string; attempts: number }>; attempts: Array<{ status: number }> };
+    type Story = { deliveries: Array<{ state: string; attempts: number }>; attempts: Array<{ status: number }> };
+    const storyOf = async () => (await (await f.admin(`/admin/events/${bad.messageId}`)).json()) as Story;
+    // The sink has the event; the settle that records it follows the answer.
+    await waitFor(async () => (await storyOf()).deliveries[0]?.state !== 'pending', 10_000, 'the settle');
+    const story = await storyOf();
     expect(story.deliveries[0]).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(story.attempts.map((a) => a.status)).toEqual([422, 200]);
 
@@ -91,7 +95,7 @@ describe('admin API and metrics', () => {
     const receipt = (await res.json()) as Record<string, unknown>;
     expect(receipt).toMatchObject({ ok: true, userKey: 'gone', events: 3, deliveries: 0, suppressed: false });
     expect(Date.parse(receipt.deletedAt as string)).not.toBeNaN();
-    expect(storedEvents(f.dataDir).map((e) => e.event.userId)).toEqual(['stays']);
+    expect((await readEvents(f.dataDir)).map((e) => e.event.userId)).toEqual(['stays']);
   });
 
   it('suppresses a user: their later events are refused by name, others are stored, across a restart', async () => {
@@ -115,7 +119,7 @@ describe('admin API and metrics', () => {
     expect((await post(again.url, { batch: [batch[0]] }, { writeKey: KEY })).body).toMatchObject({ accepted: 0, rejected: [{ code: 'suppressed' }] });
     expect(await (await again.admin(`/admin/users/objector/suppress`, { method: 'DELETE' })).json()).toEqual({ ok: true, userKey: 'objector', wasSuppressed: true });
     expect((await post(again.url, { batch: [batch[0]] }, { writeKey: KEY })).body).toMatchObject({ accepted: 1 });
-    expect(storedEvents(again.dataDir).map((e) => e.event.event)).toEqual(['c', 'a']);
+    expect((await readEvents(again.dataDir)).map((e) => e.event.event)).toEqual(['c', 'a']);
   });
 
   it('exposes Prometheus metrics that count what happened', async () => {

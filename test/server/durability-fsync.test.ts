@@ -1,9 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { realpathSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
-import { cleanup, tempDir, trackEvent } from '../helpers/ferry-process.js';
-import { startTracedFerry, straceProblem, type TracedFerry } from '../helpers/strace-ferry.js';
+import { cleanup, tempDir } from '../helpers/ferry-process.js';
+import { postOnOwnConnection, startTracedFerry, straceProblem, type TracedFerry } from '../helpers/strace-ferry.js';
 import { parseStrace } from '../helpers/strace-parse.js';
 import { checkWalSyncedBeforeAnswers, type RequestVerdict } from '../helpers/strace-wal-check.js';
 
@@ -18,25 +17,6 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) cleanup(d);
 });
 
-/** One POST on its own connection, so the client's port names the socket the answer goes to. */
-function send(port: number, marker: string): Promise<{ status: number; clientPort: number; marker: string }> {
-  const body = Buffer.from(JSON.stringify({ batch: [trackEvent({ messageId: marker })] }));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1', port, path: '/v1/batch', method: 'POST', agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, Connection: 'close', Authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` },
-      },
-      (res) => {
-        const clientPort = req.socket!.localPort!;
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, clientPort, marker }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** 10 requests one after another, then 2 waves of 5 at once (group commits), all traced. */
 async function traceTwentyRequests(env: Record<string, string>): Promise<RequestVerdict[]> {
@@ -47,8 +27,8 @@ async function traceTwentyRequests(env: Record<string, string>): Promise<Request
   const run = `g4proof-${process.pid}-${Date.now()}`;
   const marker = (i: number) => `${run}-${String(i).padStart(3, '0')}`;
   const sent: Array<{ status: number; clientPort: number; marker: string }> = [];
-  for (let i = 0; i < 10; i++) sent.push(await send(traced.ferry.port, marker(i)));
-  for (const wave of [10, 15]) sent.push(...(await Promise.all([0, 1, 2, 3, 4].map((k) => send(traced.ferry.port, marker(wave + k))))));
+  for (let i = 0; i < 10; i++) sent.push(await postOnOwnConnection(traced.ferry.port, KEY, marker(i)));
+  for (const wave of [10, 15]) sent.push(...(await Promise.all([0, 1, 2, 3, 4].map((k) => postOnOwnConnection(traced.ferry.port, KEY, marker(wave + k))))));
   expect(sent.map((s) => s.status)).toEqual(Array(20).fill(200));
   expect(new Set(sent.map((s) => s.clientPort)).size).toBe(20);
   const calls = parseStrace(await traced.stop());

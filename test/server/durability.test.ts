@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { cleanup, post, startFerry, storedEvents, tempDir, trackEvent, type FerryProcess } from '../helpers/ferry-process.js';
+import { cleanup, post, startFerry, readEvents, tempDir, trackEvent, type FerryProcess } from '../helpers/ferry-process.js';
 import { waitFor } from '../helpers/sink.js';
 
 const KEY = 'durable-key';
@@ -41,14 +41,14 @@ describe('durability (G4)', () => {
     await ferry.exited;
     expect(acked).toHaveLength(8000);
     const restarted = await start(dir);
-    const stored = storedEvents(dir);
+    const stored = (await readEvents(dir));
     const ids = stored.map((e) => e.messageId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(new Set(acked));
     // And the restarted server still dedupes what it had acknowledged before the kill.
     const again = await post(restarted.url, { batch: stored.slice(0, 50).map((s) => s.event) }, { writeKey: KEY });
     expect(again.body).toMatchObject({ accepted: 0, duplicates: 50 });
-  });
+  }, 90_000);
 
   it('on SIGTERM finishes the request in flight, refuses new work, and exits 0', async () => {
     const dir = tempDir();
@@ -85,7 +85,7 @@ describe('durability (G4)', () => {
     expect(await ferry.exited).toBe(0);
     expect(refusals).toEqual(['refused']);
     // The finished request is on disk, the refused one is not.
-    expect(storedEvents(dir).map((e) => e.messageId)).toEqual(batch.map((e) => e.messageId));
+    expect((await readEvents(dir)).map((e) => e.messageId)).toEqual(batch.map((e) => e.messageId));
   });
 });
 
@@ -107,7 +107,7 @@ describe('dedupe (G5)', () => {
     const inner = trackEvent();
     const dup = await post(ferry.url, { batch: [inner, inner, inner] }, { writeKey: KEY });
     expect(dup.body).toMatchObject({ accepted: 1, duplicates: 2 });
-    expect(storedEvents(dir)).toHaveLength(61);
+    expect((await readEvents(dir))).toHaveLength(61);
   });
 
   it('dedupes per source: the same messageId from two sources is two events', async () => {

@@ -1,21 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { post, storedEvents, trackEvent } from '../helpers/ferry-process.js';
+import { post, readEvents, trackEvent } from '../helpers/ferry-process.js';
 import { ferryForFile } from '../helpers/ferry-for-file.js';
 
 const KEY = 'test-write-key';
 const ferry = ferryForFile(KEY);
 
-const count = () => storedEvents(ferry.dataDir).length;
+const count = async () => (await readEvents(ferry.dataDir)).length;
 
 describe('the wire protocol', () => {
   it('accepts a batch with Basic auth and answers only after storing it', async () => {
     const events = [trackEvent(), trackEvent(), trackEvent()];
-    const before = count();
+    const before = await count();
     const res = await post(ferry.url, { batch: events, sentAt: new Date().toISOString() }, { writeKey: KEY });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ok: true, accepted: 3, duplicates: 0, rejected: [] });
-    const stored = storedEvents(ferry.dataDir).slice(before);
+    const stored = (await readEvents(ferry.dataDir)).slice(before);
     expect(stored.map((e) => e.messageId)).toEqual(events.map((e) => e.messageId));
     expect(stored.every((e) => e.source === 'default')).toBe(true);
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -34,7 +34,7 @@ describe('the wire protocol', () => {
     const res = await post(ferry.url, event, { writeKey: KEY, path: `/v1/${type}` });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ok: true, accepted: 1 });
-    const stored = storedEvents(ferry.dataDir).find((e) => e.messageId === event.messageId)!;
+    const stored = (await readEvents(ferry.dataDir)).find((e) => e.messageId === event.messageId)!;
     expect(stored.event.type).toBe(type);
   });
 
@@ -45,7 +45,7 @@ describe('the wire protocol', () => {
     const before = Date.now();
     await post(ferry.url, { batch: [e], sentAt }, { writeKey: KEY });
     const after = Date.now();
-    const stored = storedEvents(ferry.dataDir).find((s) => s.messageId === e.messageId)!.event;
+    const stored = (await readEvents(ferry.dataDir)).find((s) => s.messageId === e.messageId)!.event;
     const receivedAt = Date.parse(stored.receivedAt as string);
     expect(receivedAt).toBeGreaterThanOrEqual(before - 5);
     expect(receivedAt).toBeLessThanOrEqual(after + 5);
@@ -103,12 +103,12 @@ describe('bad input', () => {
   ];
 
   it.each(cases)('rejects %s with a clear error and stores nothing', async (_name, body, expected, opts) => {
-    const before = count();
+    const before = await count();
     const res = await post(ferry.url, body, { writeKey: KEY, ...opts });
     expect(res.status).toBe(expected.status);
     expect(res.body).toMatchObject({ ok: false, code: expected.code });
     expect(String(res.body.error)).toMatch(expected.message);
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   it('keeps the valid siblings of invalid events and names each bad one', async () => {
@@ -127,7 +127,7 @@ describe('bad input', () => {
       { type: 'track', userId: { id: 1 }, event: 'object id' },
       valid[2],
     ];
-    const before = count();
+    const before = await count();
     const res = await post(ferry.url, { batch }, { writeKey: KEY });
     expect(res.status).toBe(200);
     expect(res.body.accepted).toBe(3);
@@ -145,12 +145,12 @@ describe('bad input', () => {
       expect.stringMatching(/"userId" must be a non-empty string or a number/),
     ]);
     expect(rejected[3]!.code).toBe('event_too_large');
-    expect(storedEvents(ferry.dataDir).slice(before).map((e) => e.messageId)).toEqual(valid.map((v) => v.messageId));
+    expect((await readEvents(ferry.dataDir)).slice(before).map((e) => e.messageId)).toEqual(valid.map((v) => v.messageId));
   });
 
   it('gives an event without messageId one of its own', async () => {
     const res = await post(ferry.url, { batch: [{ type: 'track', event: 'no id', anonymousId: 'a' }] }, { writeKey: KEY });
     expect(res.body.accepted).toBe(1);
-    expect(storedEvents(ferry.dataDir).at(-1)!.messageId).toMatch(/^ferry-[0-9a-f-]{36}$/);
+    expect((await readEvents(ferry.dataDir)).at(-1)!.messageId).toMatch(/^ferry-[0-9a-f-]{36}$/);
   });
 });

@@ -21,6 +21,8 @@ async function serveConfig(argv: string[], help: string): Promise<Readonly<Serve
       'admin-port': { type: 'string' },
       'admin-host': { type: 'string' },
       'dedupe-window-hours': { type: 'string' },
+      store: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -46,6 +48,12 @@ async function serveConfig(argv: string[], help: string): Promise<Readonly<Serve
   set('dataDir', values.data ?? env.FERRY_DATA);
   set('logLevel', values['log-level'] ?? env.FERRY_LOG_LEVEL);
   set('dedupeWindowHours', num('--dedupe-window-hours', values['dedupe-window-hours'] ?? env.FERRY_DEDUPE_WINDOW_HOURS));
+  const store = values.store ?? env.FERRY_STORE;
+  if (store !== undefined) {
+    const previous = (config.store ?? {}) as Record<string, unknown>;
+    config.store = store === 'sqlite' ? { kind: 'sqlite' } : { ...(previous.kind === 'postgres' ? previous : {}), kind: 'postgres', url: store };
+  }
+  set('role', values.role ?? env.FERRY_ROLE);
   const admin = { ...((config.admin as Record<string, unknown> | undefined) ?? {}) };
   const setAdmin = (key: string, v: unknown) => {
     if (v !== undefined) admin[key] = v;
@@ -91,7 +99,8 @@ export async function runServe(rest: string[], help: string): Promise<void> {
     throw err;
   }
   const hostOf = (h: string) => (h.includes(':') ? `[${h}]` : h);
-  process.stdout.write(`ferry listening on http://${hostOf(config.host)}:${server.port}\n`);
+  if (config.role === 'route') process.stdout.write('ferry routing only (role route): no public listener\n');
+  else process.stdout.write(`ferry listening on http://${hostOf(config.host)}:${server.port}\n`);
   process.stdout.write(`ferry operator API on http://${hostOf(config.admin.host)}:${server.adminPort} (admin API, metrics)\n`);
   let stopping = false;
   const stop = (signal: string, exitCode: 0 | 1) => {

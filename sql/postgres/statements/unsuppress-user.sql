@@ -1,0 +1,1 @@
+DELETE FROM suppressed_users WHERE user_key = $1

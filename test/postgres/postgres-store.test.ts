@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { PostgresStore } from '../../src/server/store/postgres-store.js';
+import { routerPartition } from '../../src/server/store/router-partitions.js';
+import type { NewEvent } from '../../src/server/store/types.js';
+import { cleanup, tempDir } from '../helpers/ferry-process.js';
+import { databaseFor } from '../helpers/postgres.js';
+
+const open: PostgresStore[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) cleanup(d);
+});
+
+async function schema(): Promise<string> {
+  const dir = tempDir();
+  dirs.push(dir);
+  return databaseFor(dir);
+}
+
+/** A route process's store. Its heartbeat is every 20 s: the test moves ownership itself. */
+async function routeStore(url: string): Promise<PostgresStore> {
+  const s = await PostgresStore.open({ url, poolSize: 3, routing: true, partitionLeaseMs: 60_000 });
+  open.push(s);
+  return s;
+}
+
+function events(userKey: string, n: number, receivedAt: number, tag: string): NewEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    source: 's', messageId: `${tag}-${i}`, type: 'track', userKey, receivedAt, body: JSON.stringify({ i }), destinations: ['d'], links: [],
+  }));
+}
+
+async function sql<R extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<R>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+const attempt = (at: number) => ({ number: 1, at, status: 200, error: null, response: null, durationMs: 1 });
+
+describe('router partitions across processes', () => {
+  it('hands a stalled owner\'s users to another process: the late owner can neither renew nor settle, the new one claims at once', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const b = await routeStore(url);
+    expect(a.partitions!.held.size).toBe(64); // first in: every partition
+    expect(b.partitions!.held.size).toBe(0); // A still renews them all (until its next heartbeat gives half back)
+    const now = Date.now();
+    await a.ingest(events('alice', 3, now, `stall-${now}`), 0);
+    const claimedByA = await a.claim('d', now, 10, 60_000, 'token-a');
+    expect(claimedByA.map((c) => c.userKey)).toEqual(['alice', 'alice', 'alice']);
+    expect(await b.claim('d', now, 10, 60_000, 'token-b')).toEqual([]);
+
+    // A stalls: its ownership of alice's partition runs out, and B's heartbeat takes it over.
+    await sql(url, 'UPDATE router_partitions SET until = 0 WHERE part = $1', [routerPartition('alice')]);
+    await b.partitions!.beat();
+    expect(b.partitions!.held.has(routerPartition('alice'))).toBe(true);
+
+    expect(await a.renew('token-a', Date.now(), 60_000)).toEqual([]);
+    expect(await a.claim('d', Date.now(), 10, 60_000, 'token-a2')).toEqual([]);
+    // The takeover cleared A's leases: B does not wait for them to run out.
+    const claimedByB = await b.claim('d', Date.now(), 10, 60_000, 'token-b');
+    expect(claimedByB.map((c) => c.id)).toEqual(claimedByA.map((c) => c.id));
+
+    const at = Date.now();
+    expect(await a.settle('d', 'token-a', claimedByA.map((c) => ({ id: c.id, state: 'succeeded', attempt: attempt(at) })), at)).toBe(3);
+    expect(await b.settle('d', 'token-b', claimedByB.map((c) => ({ id: c.id, state: 'succeeded', attempt: attempt(at) })), at)).toBe(0);
+    expect(await a.counts('d', Date.now())).toMatchObject({ succeeded: 3, pending: 0 });
+    const log = await sql<{ n: number }>(url, 'SELECT COUNT(*)::integer AS n FROM delivery_log');
+    expect(log[0]!.n).toBe(3); // B's attempts only
+  });
+
+  it('shares the partitions between live processes and gives a stopped one\'s back at once', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const b = await routeStore(url);
+    // A user of the upper half, which A gives back (it keeps the lowest-numbered partitions).
+    const user = Array.from({ length: 100 }, (_, i) => `user-${i}`).find((u) => routerPartition(u) >= 32)!;
+    const now = Date.now();
+    await a.ingest(events(user, 2, now, `share-${now}`), 0);
+    expect(await a.claim('d', now, 10, 60_000, 'token-a')).toHaveLength(2);
+    await a.partitions!.beat(); // two live: gives half back
+    await b.partitions!.beat(); // takes them
+    expect([a.partitions!.held.size, b.partitions!.held.size]).toEqual([32, 32]);
+    // Given back, not expired: A's claim keeps its token (it may settle what it already sent) but
+    // can no longer renew, so it starts no new request for that user.
+    expect(await a.renew('token-a', Date.now(), 60_000)).toEqual([]);
+    await a.close();
+    open.splice(open.indexOf(a), 1);
+    await b.partitions!.beat();
+    expect(b.partitions!.held.size).toBe(64);
+  });
+});
+
+describe('retention by day partitions', () => {
+  it('drops a whole old day, carrying over what is not succeeded (still claimable, with its event and attempts)', async () => {
+    const url = await schema();
+    const s = await routeStore(url);
+    const old = Date.now() - 3 * 86_400_000;
+    const [done, waiting] = await s.ingest([...events('bob', 1, old, `old-done-${old}`), ...events('carol', 1, old, `old-wait-${old}`)], 0);
+    const claimed = await s.claim('d', Date.now(), 10, 60_000, 'tok');
+    expect(claimed.map((c) => c.eventSeq).sort()).toEqual([done, waiting].sort());
+    const at = Date.now();
+    await s.settle('d', 'tok', claimed.map((c) => (c.eventSeq === done ? { id: c.id, state: 'succeeded' as const, attempt: attempt(at) } : { id: c.id, state: 'failed' as const, nextAt: at, attempt: { ...attempt(at), status: 503 } })), at);
+    const oldDay = Math.floor(old / 86_400_000);
+    expect((await sql<{ d: number }>(url, 'SELECT DISTINCT day AS d FROM events')).map((r) => r.d)).toContain(oldDay);
+
+    expect(await s.pruneSucceeded(Date.now() - 86_400_000, 10)).toBe(2); // the day's 2 events, plus one
+    expect(await s.pruneSucceeded(Date.now() - 86_400_000, 10)).toBe(0);
+    expect((await sql<{ t: string | null }>(url, 'SELECT to_regclass($1)::text AS t', [`events_d${oldDay}`]))[0]!.t).toBeNull();
+    const left = await s.events({});
+    expect(left.map((e) => e.seq)).toEqual([waiting]);
+    const [again] = await s.claim('d', Date.now(), 10, 60_000, 'tok2');
+    expect(again).toMatchObject({ eventSeq: waiting, userKey: 'carol', attempts: 1 });
+    expect((await s.deliveryLog(`old-wait-${old}-0`)).map((l) => l.status)).toEqual([503]);
+  });
+});
