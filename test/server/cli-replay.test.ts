@@ -14,11 +14,7 @@ beforeAll(async () => {
   live = await startSink();
   added = await startSink();
   ferry = await startFerry({
-    config: {
-      // "added" is a destination of no source: it gets events only by replay.
-      sources: [{ name: 'web', writeKeys: ['k'], destinations: ['live'] }],
-      destinations: [{ name: 'live', type: 'webhook', url: live.url }, { name: 'added', type: 'webhook', url: added.url }],
-    },
+    config: { sources: [{ name: 'web', writeKeys: ['k'], destinations: ['live'] }], destinations: [{ name: 'live', type: 'webhook', url: live.url }] },
   });
   env = { FERRY_ADMIN_URL: ferry.adminUrl };
 });
@@ -44,6 +40,17 @@ it('replays a time range into a destination added later, in per-user order, with
   const stored = await adminJson<{ events: Array<{ receivedAt: number }> }>(ferry, '/events?source=web');
   const to = Math.max(...stored.events.map((e) => e.receivedAt)) + 1;
 
+  // The destination is added today (a restart with it in the config): only a replay fills it
+  // with what came before.
+  await ferry.kill();
+  ferry = await startFerry({
+    dataDir: ferry.dataDir,
+    config: {
+      sources: [{ name: 'web', writeKeys: ['k'], destinations: ['live', 'added'] }],
+      destinations: [{ name: 'live', type: 'webhook', url: live.url }, { name: 'added', type: 'webhook', url: added.url }],
+    },
+  });
+  env = { FERRY_ADMIN_URL: ferry.adminUrl };
   const started = await ferryJson<Replay>(['replay', 'start', '--destination', 'added', '--from', String(before - 1000), '--to', String(to)], env);
   expect(started).toMatchObject({ destination: 'added', total: 12 });
   await waitFor(async () => (await ferryJson<Replay>(['replay', 'show', String(started.id)], env)).delivered === 12, 60_000, 'the replay');
