@@ -210,6 +210,25 @@ describe('erasing a user (G11)', () => {
     expect(readDb(f, (db) => db.prepare("SELECT status FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.user_key = 'keeper' ORDER BY l.id").pluck().all())).toEqual([503, 200]);
   });
 
+  it('scrubs an echo that quotes only the erased user\'s email, and leaves other requests\' answers alone whatever they contain', async () => {
+    const s = await sink((events, n) => ({ status: 200, body: { subscribed: events.map((e) => (e.properties as { email?: string } | undefined)?.email ?? null), requestId: `req-${n}` } }));
+    const f = await start({ destinations: [{ name: 'hook', type: 'webhook', url: s.url }] });
+    // A request of its own for the keeper first: its answer contains the digit "1", the id erased below.
+    await send(f, [{ type: 'track', event: 'Alone', userId: 'keeper', messageId: mid('alone') }]);
+    await waitFor(() => rowCount(f, 'delivery_log') === 1, 15_000, 'the keeper alone');
+    await send(f, [
+      { type: 'track', event: 'Signup', userId: 'keeper', messageId: mid('keep') },
+      { type: 'track', event: 'Signup', userId: '1', properties: { email: EMAIL }, messageId: mid('victim') },
+    ]);
+    await waitFor(() => rowCount(f, 'delivery_log') === 3, 15_000, 'the shared request');
+    await erase(f, '1');
+    expect(everyStoredRow(f)).not.toContain(EMAIL);
+    expect(readDb(f, (db) => db.prepare("SELECT response FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.user_key = 'keeper' ORDER BY l.id").pluck().all())).toEqual([
+      JSON.stringify({ subscribed: [null], requestId: 'req-1' }),
+      '[erased]',
+    ]);
+  });
+
   it('leaves no trace of the erased ids in the file, not even in index pages freed by earlier deliveries', async () => {
     const f = await start({ destinations: [{ name: 'feed', type: 'memory' }] });
     const victim = `victim-${mid('id')}@mail.example`;

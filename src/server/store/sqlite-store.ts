@@ -318,7 +318,7 @@ export class SqliteStore implements Store {
       const ids = e['erase-identity-graph'].pluck().all({ key: r.userKey }) as string[];
       const idList = JSON.stringify(ids);
       const messageIds = e['erase-message-ids'].pluck().all({ ids: idList }) as string[];
-      e['scrub-attempt-responses'].run({ needles: JSON.stringify([...ids, ...messageIds]) });
+      e['scrub-attempt-responses'].run({ ids: idList });
       const counts = {
         identities: ids.length,
         attempts: e['erase-attempts'].run({ ids: idList }).changes,
