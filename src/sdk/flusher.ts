@@ -146,10 +146,7 @@ export class Flusher {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Infinity;
-      // A drain still finishing (its closing IndexedDB reads can outlast a short backoff) would
-      // absorb this call and end without trying again: ask once more when it is done.
-      if (this.#pending) void this.#pending.then(() => this.schedule(0));
-      else void this.flush(false);
+      void this.flush(false);
     }, delayMs);
   }
 
