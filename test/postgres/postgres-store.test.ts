@@ -149,3 +149,20 @@ describe('replays across processes', () => {
     expect(record).toMatchObject({ total: 80, created: 80, state: 'running' });
   });
 });
+
+describe('erasure', () => {
+  it('scrubs the erased user from the attempt logs of other users\' deliveries, where a destination echoed a shared batch', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-echo', 1, now, `victim-${now}`)], 0);
+    const claimed = await a.claim('d', now, 10, 60_000, 'token-a');
+    expect(claimed).toHaveLength(2);
+    const echo = JSON.stringify({ echo: ['keeper', 'victim-echo'] });
+    await a.settle('d', 'token-a', claimed.map((c) => ({ id: c.id, state: 'succeeded' as const, attempt: { ...attempt(now), response: echo } })), now);
+    await a.eraseUser({ userKey: 'victim-echo', suppress: false, at: now, by: 'loopback', address: null });
+    const log = await sql<{ status: number; response: string; userKey: string }>(url, 'SELECT l.status, l.response, d.user_key AS "userKey" FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id ORDER BY l.id');
+    // The keeper's receipt stays (status, outcome); the excerpt that quoted the erased user goes.
+    expect(log).toEqual([{ status: 200, response: '[erased]', userKey: 'keeper' }]);
+  });
+});
