@@ -13,6 +13,9 @@ const BOTH_STORES = [
   'test/server/router-lease.test.ts',
   'test/server/admin.test.ts',
   'test/server/admin-abort.test.ts',
+  'test/server/ops-summary.test.ts',
+  'test/server/ops-pause-replay.test.ts',
+  'test/server/ops-plans.test.ts',
 ];
 
 // SDK units pick happy-dom per file (`@vitest-environment happy-dom`) with fake-indexeddb;

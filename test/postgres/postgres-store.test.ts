@@ -122,3 +122,47 @@ describe('retention by day partitions', () => {
     expect((await s.deliveryLog(`old-wait-${old}-0`)).map((l) => l.status)).toEqual([503]);
   });
 });
+
+describe('replays across processes', () => {
+  it('two processes stepping the same replay at once (both resumed it at their start) copy each original exactly once, in per-user order', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const b = await PostgresStore.open({ url, poolSize: 3, routing: false, partitionLeaseMs: 60_000 });
+    open.push(b);
+    const now = Date.now();
+    const users = ['u0', 'u1', 'u2', 'u3', 'u4'];
+    for (let round = 0; round < 8; round++) {
+      for (const u of users) await a.ingest(events(u, 2, now - 5000, `rp-${now}-${u}-${round}`), 0);
+    }
+    const id = await a.createReplay({ destination: 'd', filter: {}, match: { fromMs: now - 10_000, toMs: now, sources: ['s'], types: null, events: null } }, now);
+    // Small steps: many turns in which the two walks could read the same cursor.
+    const walk = async (s: PostgresStore) => {
+      for (let i = 0; i < 500 && (await s.replayStep(id, 3, Date.now())).more; i++);
+    };
+    await Promise.all([walk(a), walk(b), walk(a)]);
+    const copies = await sql<{ messageId: string; userKey: string; seq: number }>(url, 'SELECT message_id AS "messageId", user_key AS "userKey", seq FROM events WHERE replay_id = $1 ORDER BY seq', [id]);
+    const originals = await sql<{ messageId: string; userKey: string }>(url, 'SELECT message_id AS "messageId", user_key AS "userKey" FROM events WHERE replay_id IS NULL ORDER BY seq');
+    expect(copies.map((c) => c.messageId)).toEqual(originals.map((o) => o.messageId));
+    const deliveries = await sql<{ n: number }>(url, 'SELECT COUNT(*)::integer AS n FROM deliveries WHERE replay_id = $1', [id]);
+    expect(deliveries[0]!.n).toBe(80);
+    const [record] = await a.replays({ id });
+    expect(record).toMatchObject({ total: 80, created: 80, state: 'running' });
+  });
+});
+
+describe('erasure', () => {
+  it('scrubs the erased user from the attempt logs of other users\' deliveries, where a destination echoed a shared batch', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-echo', 1, now, `victim-${now}`)], 0);
+    const claimed = await a.claim('d', now, 10, 60_000, 'token-a');
+    expect(claimed).toHaveLength(2);
+    const echo = JSON.stringify({ echo: ['keeper', 'victim-echo'] });
+    await a.settle('d', 'token-a', claimed.map((c) => ({ id: c.id, state: 'succeeded' as const, attempt: { ...attempt(now), response: echo } })), now);
+    await a.eraseUser({ userKey: 'victim-echo', suppress: false, at: now, by: 'loopback', address: null });
+    const log = await sql<{ status: number; response: string; userKey: string }>(url, 'SELECT l.status, l.response, d.user_key AS "userKey" FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id ORDER BY l.id');
+    // The keeper's receipt stays (status, outcome); the excerpt that quoted the erased user goes.
+    expect(log).toEqual([{ status: 200, response: '[erased]', userKey: 'keeper' }]);
+  });
+});

@@ -108,7 +108,7 @@ describe('several processes on one PostgreSQL', () => {
     // Every delivery settled once as succeeded; nothing pending, failed, blocked or aborted.
     type Counts = { destinations: Array<{ counts: Record<string, number> }> };
     await waitFor(async () => (await adminJson<Counts>(route[0]!, '/destinations')).destinations[0]!.counts.succeeded === total, 30_000, 'every delivery settled');
-    expect((await adminJson<Counts>(route[0]!, '/destinations')).destinations[0]!.counts).toEqual({ pending: 0, blocked: 0, failed: 0, succeeded: total, aborted: 0 });
+    expect((await adminJson<Counts>(route[0]!, '/destinations')).destinations[0]!.counts).toEqual({ pending: 0, blocked: 0, failed: 0, succeeded: total, aborted: 0, oldestLiveAt: null });
     // Both route processes hold a share of the users.
     const owned = async (f: FerryProcess) => Number(/^ferry_router_partitions_owned (\d+)/m.exec(await (await f.admin('/metrics')).text())?.[1] ?? -1);
     await waitFor(async () => (await owned(route[0]!)) > 0 && (await owned(route[1]!)) > 0, 20_000, 'both route processes to own partitions');

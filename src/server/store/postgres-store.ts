@@ -6,6 +6,9 @@ import type {
   ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, ErasureDone, ErasureRecord, ErasureRequest, EventQuery, EventRow,
   NewEvent, Outcome, PendingErasure, Store,
 } from './types.js';
+import type { DeliverySummary, DestinationPause, NewReplay, ReplayMatch, ReplayRecord, ViolationCount } from './types.js';
+import { percentileRanks, percentilesAt } from './percentiles.js';
+import { replayRecord, type ReplayRow } from './replay-records.js';
 
 const NAMES = [
   'claim-message-id', 'next-seqs', 'append-event', 'create-delivery', 'link-identity', 'claim-lanes', 'claim-deliveries', 'lease-delivery',
@@ -13,7 +16,12 @@ const NAMES = [
   'retry-deliveries', 'abort-deliveries', 'count-live', 'count-done', 'count-blocked', 'prune-dedupe', 'suppress-user', 'unsuppress-user',
   'ensure-day', 'list-days', 'prune-lock', 'carry-over-deliveries', 'carry-over-events', 'carry-over-attempts', 'count-day', 'drop-day',
   'erase-identity-graph', 'erase-message-ids', 'erase-attempts', 'erase-deliveries', 'erase-events', 'erase-identity-links', 'audit-erasure',
-  'audit-erasure-pending', 'complete-erasure', 'forget-erasure-pending', 'list-erasures', 'list-pending-erasures',
+  'audit-erasure-pending', 'complete-erasure', 'forget-erasure-pending', 'list-erasures', 'list-pending-erasures', 'scrub-attempt-responses',
+  // Operations (issue 17): pauses, summaries, replays, tracking-plan violations.
+  'pause-destination', 'resume-destination', 'list-paused-destinations', 'summarize-deliveries', 'summarize-aborted',
+  'delivery-latencies', 'oldest-live-delivery', 'replay-range', 'create-replay', 'replay-originals', 'copy-event',
+  'create-replay-delivery', 'get-replay', 'advance-replay', 'cancel-replay', 'abort-replay-deliveries', 'list-replays', 'running-replays',
+  'record-violation', 'list-violations',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -88,7 +96,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async tx<T>(work: (c: Client) => Promise<T>): Promise<T> {
+  private async tx<T>(work: (c: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     let client: Client;
     try {
       client = await this.pool.connect();
@@ -96,7 +104,7 @@ export class PostgresStore implements Store {
       throw unavailable(err);
     }
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const out = await work(client);
       await client.query('COMMIT');
       return out;
@@ -295,13 +303,21 @@ export class PostgresStore implements Store {
   }
 
   async counts(destination: string, now: number): Promise<DeliveryCounts> {
-    const [live, done, blocked] = await Promise.all([
+    const [live, done, blocked, oldest] = await Promise.all([
       this.q<{ failed: number; due: number }>('count-live', [destination, now]),
       this.q<{ succeeded: number; aborted: number }>('count-done', [destination]),
       this.q<{ blocked: number }>('count-blocked', [destination, now]),
+      this.q<{ at: number }>('oldest-live-delivery', [destination]),
     ]);
     const b = blocked.rows[0]!.blocked;
-    return { pending: live.rows[0]!.due - b, blocked: b, failed: live.rows[0]!.failed, succeeded: done.rows[0]!.succeeded, aborted: done.rows[0]!.aborted };
+    return {
+      oldestLiveAt: oldest.rows[0]?.at ?? null,
+      pending: live.rows[0]!.due - b,
+      blocked: b,
+      failed: live.rows[0]!.failed,
+      succeeded: done.rows[0]!.succeeded,
+      aborted: done.rows[0]!.aborted,
+    };
   }
 
   private async select<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R[]> {
@@ -335,7 +351,7 @@ export class PostgresStore implements Store {
     if (q.afterSeq !== undefined) add('seq', '>', q.afterSeq);
     params.push(q.limit ?? 1000);
     const rows = await this.select<Omit<EventRow, 'event'> & { body: string }>(
-      `SELECT seq, source, message_id AS "messageId", type, user_key AS "userKey", received_at AS "receivedAt", body FROM events
+      `SELECT seq, source, message_id AS "messageId", type, user_key AS "userKey", received_at AS "receivedAt", replay_id AS "replayId", body FROM events
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
       params,
     );
@@ -356,7 +372,8 @@ export class PostgresStore implements Store {
     params.push(q.limit ?? 1000);
     return this.select<DeliveryRow>(
       `SELECT d.id, d.event_seq AS "eventSeq", e.message_id AS "messageId", d.destination, d.user_key AS "userKey", d.state,
-          d.attempts, d.next_at AS "nextAt", d.last_status AS "lastStatus", d.last_error AS "lastError", d.reason, d.updated_at AS "updatedAt"
+          d.attempts, d.next_at AS "nextAt", d.last_status AS "lastStatus", d.last_error AS "lastError", d.reason, d.updated_at AS "updatedAt",
+          d.replay_id AS "replayId"
        FROM deliveries d JOIN events e ON e.seq = d.event_seq AND e.day = d.day
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.event_seq, d.destination LIMIT $${params.length}`,
       params,
@@ -393,6 +410,7 @@ export class PostgresStore implements Store {
       const run = async (name: Name, params: unknown[]) => (await c.query(this.sql[name], params)).rowCount ?? 0;
       const ids = (await c.query<{ id: string }>(this.sql['erase-identity-graph'], [r.userKey])).rows.map((x) => x.id);
       const messageIds = (await c.query<{ messageId: string }>(this.sql['erase-message-ids'], [ids])).rows.map((x) => x.messageId);
+      await c.query(this.sql['scrub-attempt-responses'], [[...ids, ...messageIds]]);
       const counts = {
         identities: ids.length,
         attempts: await run('erase-attempts', [ids]),
@@ -425,6 +443,95 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString(), completedAt: r.completedAt === null ? null : new Date(r.completedAt).toISOString() }));
   }
 
+  async setPause(destination: string, pause: { reason: string | null; at: number } | null): Promise<void> {
+    if (pause) await this.q('pause-destination', [destination, pause.reason, pause.at]);
+    else await this.q('resume-destination', [destination]);
+  }
+
+  async pauses(): Promise<DestinationPause[]> {
+    return (await this.q<DestinationPause>('list-paused-destinations', [])).rows;
+  }
+
+  async summary(destination: string, fromMs: number, toMs: number): Promise<DeliverySummary> {
+    const window = [destination, fromMs, toMs];
+    // One snapshot: the counts, the reasons and the latencies see the same rows.
+    return this.tx(async (c) => {
+      const counts = (await c.query<Omit<DeliverySummary, 'aborted' | 'latencyMs'> & { aborted: number }>(this.sql['summarize-deliveries'], window)).rows[0]!;
+      const byReason: Record<string, number> = {};
+      for (const r of (await c.query<{ reason: string; n: number }>(this.sql['summarize-aborted'], window)).rows) byReason[r.reason] = r.n;
+      const ranks = percentileRanks(counts.deliveredFirstTry + counts.deliveredAfterRetry);
+      let latencyMs: DeliverySummary['latencyMs'] = null;
+      if (ranks) {
+        const wanted = [...new Set(Object.values(ranks))];
+        const values = (await c.query<{ ms: number }>(this.sql['delivery-latencies'], [...window, wanted])).rows.map((r) => Number(r.ms));
+        latencyMs = percentilesAt(ranks, new Map(wanted.sort((a, b) => a - b).map((rank, i) => [rank, values[i] ?? 0])));
+      }
+      return { ...counts, aborted: { total: counts.aborted, byReason }, latencyMs };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async createReplay(r: NewReplay, now: number): Promise<number> {
+    return this.tx(async (c) => {
+      const range = (await c.query<{ total: number; firstSeq: number | null; lastSeq: number | null }>(this.sql['replay-range'], matchParams(r.match))).rows[0]!;
+      // Nothing matches: the walk is over before it starts.
+      const cursor = range.firstSeq === null ? 0 : range.firstSeq - 1;
+      return (await c.query<{ id: number }>(this.sql['create-replay'], [r.destination, JSON.stringify(r.filter), JSON.stringify(r.match), range.total, cursor, range.lastSeq ?? 0, now])).rows[0]!.id;
+    });
+  }
+
+  /**
+   * The replay's row stays locked until the step commits (get-replay.sql): route processes that
+   * all resumed the replay at their start take turns, each continuing from the cursor the last
+   * one left, so no original is copied twice.
+   */
+  async replayStep(id: number, maxScan: number, now: number): Promise<{ created: number; more: boolean }> {
+    const today = dayOf(now);
+    await this.ensureDay(today);
+    return this.tx(async (c) => {
+      const r = (await c.query<{ destination: string; match: string; state: string; cursor: number; lastSeq: number }>(this.sql['get-replay'], [id])).rows[0];
+      if (!r || r.state !== 'running') return { created: 0, more: false };
+      const upTo = Math.min(r.lastSeq, r.cursor + maxScan);
+      const originals = (await c.query<{ seq: number; userKey: string }>(this.sql['replay-originals'], [...matchParams(JSON.parse(r.match) as ReplayMatch), r.cursor, upTo])).rows;
+      if (originals.length > 0) {
+        // New seqs in the originals' order: each user's copies queue in the order of the originals.
+        const seqs = (await c.query<{ seq: number }>(this.sql['next-seqs'], [originals.length])).rows.map((x) => x.seq);
+        await c.query(this.sql['copy-event'], [seqs, originals.map((o) => o.seq), today, id]);
+        await c.query(this.sql['create-replay-delivery'], [seqs, originals.map((o) => o.userKey), originals.map((o) => routerPartition(o.userKey)), today, r.destination, now, id]);
+      }
+      await c.query(this.sql['advance-replay'], [id, upTo, originals.length, now]);
+      return { created: originals.length, more: upTo < r.lastSeq };
+    });
+  }
+
+  async cancelReplay(id: number, now: number): Promise<boolean> {
+    return this.tx(async (c) => {
+      if (((await c.query(this.sql['cancel-replay'], [id, now])).rowCount ?? 0) === 0) return false;
+      await c.query(this.sql['abort-replay-deliveries'], [id, `replay ${id} cancelled by an operator`, now]);
+      return true;
+    });
+  }
+
+  async replays(q: { id?: number; limit?: number }): Promise<ReplayRecord[]> {
+    return (await this.q<ReplayRow>('list-replays', [q.id ?? null, q.limit ?? 100])).rows.map(replayRecord);
+  }
+
+  async runningReplays(): Promise<number[]> {
+    return (await this.q<{ id: number }>('running-replays', [])).rows.map((r) => r.id);
+  }
+
+  /** One event name at a time, in key order: two processes counting the same names never deadlock. */
+  async recordViolations(counts: ViolationCount[]): Promise<void> {
+    if (counts.length === 0) return;
+    const sorted = [...counts].sort((a, b) => (a.source === b.source ? (a.event < b.event ? -1 : a.event > b.event ? 1 : 0) : a.source < b.source ? -1 : 1));
+    await this.tx(async (c) => {
+      for (const v of sorted) await c.query(this.sql['record-violation'], [v.source, v.event, v.count, v.rejected, v.lastAt, v.lastMessage]);
+    });
+  }
+
+  async violations(q: { source?: string; event?: string }): Promise<ViolationCount[]> {
+    return (await this.q<ViolationCount>('list-violations', [q.source ?? null, q.event ?? null])).rows;
+  }
+
   async close(): Promise<void> {
     try {
       await this.partitions?.stop();
@@ -432,6 +539,11 @@ export class PostgresStore implements Store {
       await this.pool.end();
     }
   }
+}
+
+/** The statement parameters of a replay's match ($1..$5 of replay-range.sql; null for any). */
+function matchParams(m: ReplayMatch): unknown[] {
+  return [m.fromMs, m.toMs, m.sources, m.types, m.events];
 }
 
 function dayOf(ms: number): number {

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { migrations, statements } from './sql-files.js';
+import { percentiles } from './percentiles.js';
+import { replayRecord, type ReplayRow } from './replay-records.js';
 import type {
   ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, EventQuery, EventRow, NewEvent, Outcome, Store,
 } from './types.js';
@@ -410,15 +412,7 @@ export class SqliteStore implements Store {
   }
 
   async replays(q: { id?: number; limit?: number }): Promise<ReplayRecord[]> {
-    const rows = this.ops['list-replays'].all({ id: q.id ?? null, limit: q.limit ?? 100 }) as Array<
-      Omit<ReplayRecord, 'filter' | 'state' | 'createdAt'> & { filter: string; state: string; createdAt: number; live: number }
-    >;
-    return rows.map(({ live, ...r }) => ({
-      ...r,
-      filter: JSON.parse(r.filter) as Record<string, unknown>,
-      state: r.state === 'cancelled' ? 'cancelled' : r.state === 'running' || live > 0 ? 'running' : 'done',
-      createdAt: new Date(r.createdAt).toISOString(),
-    }));
+    return (this.ops['list-replays'].all({ id: q.id ?? null, limit: q.limit ?? 100 }) as ReplayRow[]).map(replayRecord);
   }
 
   async runningReplays(): Promise<number[]> {
@@ -453,25 +447,6 @@ export class SqliteStore implements Store {
 /** The statement parameters of a replay's match (JSON arrays, null for any). */
 function matchParams(m: ReplayMatch) {
   return { from: m.fromMs, to: m.toMs, sources: JSON.stringify(m.sources), types: m.types && JSON.stringify(m.types), events: m.events && JSON.stringify(m.events) };
-}
-
-/**
- * Nearest-rank percentiles (the smallest value with at least p % of the values at or below it)
- * of `n` values read in ascending order; only the four values asked for are kept. The values are
- * only read when there are some: an open statement would keep the transaction from committing.
- */
-export function percentiles(ascending: () => Iterable<number>, n: number): DeliverySummary['latencyMs'] {
-  if (n === 0) return null;
-  const rank = (p: number) => Math.max(1, Math.ceil((p / 100) * n));
-  const wanted = { p50: rank(50), p90: rank(90), p99: rank(99), max: n };
-  const out = { p50: 0, p90: 0, p99: 0, max: 0 };
-  let i = 0;
-  for (const v of ascending()) {
-    i++;
-    for (const k of Object.keys(wanted) as Array<keyof typeof wanted>) if (wanted[k] === i) out[k] = v;
-    if (i === n) break;
-  }
-  return out;
 }
 
 /** The built checkpointer beside this module (dist/server); absent when running from sources. */

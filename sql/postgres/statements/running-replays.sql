@@ -1,0 +1,2 @@
+-- Replays still creating copies (resumed at start).
+SELECT id FROM replays WHERE state = 'running' ORDER BY id
