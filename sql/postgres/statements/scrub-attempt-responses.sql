@@ -1,6 +1,10 @@
--- Answers kept in other deliveries' attempt logs that quote an erased id or messageId ($1), as a
--- destination echoing a batch shared by several users does: the whole excerpt goes, since what
--- else of the erased user it quotes cannot be told; status and outcome stay.
-UPDATE delivery_log SET response = '[erased]' WHERE response IS NOT NULL AND EXISTS (
-  SELECT 1 FROM unnest($1::text[]) AS n(needle) WHERE strpos(delivery_log.response, n.needle) > 0
+-- The answers that other users' deliveries got in the same requests as the graph's events ($1:
+-- the graph's ids): one request's answer is logged once per delivery it carried, with the same
+-- time and text, and a destination echoing a shared batch quotes every user in it. The excerpt
+-- goes (what of the erased user it quotes cannot be told); status and outcome stay. Runs before
+-- erase-attempts, which deletes the rows that name those requests.
+UPDATE delivery_log SET response = '[erased]' WHERE response IS NOT NULL AND (at, response) IN (
+  SELECT l.at, l.response FROM delivery_log l WHERE l.response IS NOT NULL AND l.delivery_id IN (
+    SELECT d.id FROM deliveries d WHERE d.event_seq IN (SELECT e.seq FROM events e WHERE e.user_key = ANY($1::text[]))
+  )
 )

@@ -410,7 +410,7 @@ export class PostgresStore implements Store {
       const run = async (name: Name, params: unknown[]) => (await c.query(this.sql[name], params)).rowCount ?? 0;
       const ids = (await c.query<{ id: string }>(this.sql['erase-identity-graph'], [r.userKey])).rows.map((x) => x.id);
       const messageIds = (await c.query<{ messageId: string }>(this.sql['erase-message-ids'], [ids])).rows.map((x) => x.messageId);
-      await c.query(this.sql['scrub-attempt-responses'], [[...ids, ...messageIds]]);
+      await c.query(this.sql['scrub-attempt-responses'], [ids]);
       const counts = {
         identities: ids.length,
         attempts: await run('erase-attempts', [ids]),
