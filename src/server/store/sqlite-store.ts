@@ -340,8 +340,15 @@ export class SqliteStore implements Store {
       this.erasure['forget-erasure-pending'].run({ id });
     })();
     // The erased rows' old page images are still in WAL frames: copy the zeroed pages back and
-    // empty the WAL. Busy (a reader holds an old snapshot) leaves them to the next erasure.
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // empty the WAL. The checkpointer thread's own PASSIVE round, or a reader on an old
+    // snapshot, makes it busy for a moment: try again for up to a second (this thread may wait,
+    // erasures are rare); past that the frames are left to the next erasure.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let tries = 0; tries < 40; tries++) {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      if (!result?.busy) return;
+      Atomics.wait(pause, 0, 0, 25);
+    }
   }
 
   async pendingErasures(): Promise<PendingErasure[]> {
