@@ -133,6 +133,8 @@ test('track() writes to IndexedDB within the task and costs the page no error wh
   await page.goto(pageUrl({ flushIntervalMs: 50 }));
   await ready(page);
   await expect.poll(() => server.stored().length).toBe(1);
+  // The page view's 2xx has reached the page and its record is deleted: the queue is empty.
+  await expect.poll(() => page.evaluate(async () => (await (window as unknown as { ferry: { state(): Promise<{ queued: number }> } }).ferry.state()).queued)).toBe(0);
   await context.setOffline(true);
   const queued = await page.evaluate(async () => {
     const f = (window as unknown as { ferry: { track(e: string): void } }).ferry;
