@@ -179,7 +179,12 @@ export class Flusher {
         return { ok: false, sent: 0, remaining: await this.#deps.store.count().catch(() => -1), reason: 'failed' };
       })
       .finally(() => {
-        if (this.#pending === run) this.#pending = undefined;
+        if (this.#pending !== run) return;
+        this.#pending = undefined;
+        // The retry timer a failed round set may have fired while this run was still finishing
+        // (its closing IndexedDB reads can outlast a short backoff: WebKit, under load), and
+        // this run absorbed it: set it again for what is left of the wait.
+        if (this.#timer === undefined && this.#backoff.nextAttemptAt > 0) this.schedule(Math.max(0, this.#backoff.nextAttemptAt - this.#now()));
       });
     this.#pending = run;
     return run;

@@ -41,11 +41,7 @@ it('never has an event on the wire twice at once: a drain that read a batch befo
   flusher.stop();
 });
 
-// Known bug, open: a retry timer that fires while the failed drain is still finishing is absorbed
-// by it, and nothing tries again until the page tracks, comes online or reloads. The fixes tried
-// (asking again after that drain) made the chaos suite's three-tab scenario re-send events after
-// their 2xx (a page-hide answer settles outside the lock), so this stays a reproduction.
-it.fails('a retry timer that fires while the failed drain is still finishing is not lost: the next try still happens', async () => {
+it('a retry timer that fires while the failed drain is still finishing is not lost: the next try still happens', async () => {
   // WebKit under load: the drain's closing IndexedDB reads (count, lock release) outlast a
   // short backoff, so the retry timer fires while that drain is still pending.
   stub = stubFetch(() => ({ status: 503 }));
