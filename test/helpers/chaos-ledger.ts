@@ -78,16 +78,28 @@ function extraAppearances(ids: string[]): number {
   return ids.length - new Set(ids).size;
 }
 
-function resentAfterAck(requests: Forwarded[]): number {
-  const ackedAt = new Map<string, number>();
+/** Events put on the wire again after a 2xx for them was written back in full, with the first few as examples. */
+function resentAfterAck(requests: Forwarded[]): { count: number; examples: string[] } {
+  const acked = new Map<string, Forwarded>();
   for (const r of requests) {
     if (!is2xx(r) || r.answeredAt === undefined) continue;
     for (const e of eventsIn(r)) {
       const id = String(e.messageId);
-      ackedAt.set(id, Math.min(ackedAt.get(id) ?? Infinity, r.answeredAt));
+      const first = acked.get(id);
+      if (!first || r.answeredAt < first.answeredAt!) acked.set(id, r);
     }
   }
-  return requests.reduce((n, r) => n + eventsIn(r).filter((e) => (ackedAt.get(String(e.messageId)) ?? Infinity) < r.at).length, 0);
+  let count = 0;
+  const examples: string[] = [];
+  for (const r of requests) {
+    for (const e of eventsIn(r)) {
+      const ack = acked.get(String(e.messageId));
+      if (!ack || ack.answeredAt! >= r.at) continue;
+      count++;
+      if (examples.length < 3) examples.push(`${labelOf(e) ?? String(e.messageId)}: 2xx written at +${ack.answeredAt! - ack.start} ms of a ${ack.events.length}-event request, sent again ${r.at - ack.answeredAt!} ms later in a ${r.events.length}-event ${r.gzip ? 'gzip' : 'uncompressed'} request (answered ${r.status || 'nothing'})`);
+    }
+  }
+  return { count, examples };
 }
 
 export function tally(world: World, tracked: string[]): Tally {
@@ -155,6 +167,9 @@ export function tally(world: World, tracked: string[]): Tally {
     lastIndexOfTab.set(tab, Math.max(i, lastIndexOfTab.get(tab) ?? -1));
   }
 
+  const resent = resentAfterAck(world.site.requests);
+  if (resent.count) findings.push(`re-sent after a 2xx, e.g. ${resent.examples.join('; ')}`);
+
   // The server's own error log lines, to tell a reader where to look.
   const errors = world.ferry.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
   const kinds = new Map<string, string>();
@@ -169,7 +184,7 @@ export function tally(world: World, tracked: string[]): Tally {
     lost: missing.length,
     twice,
     copies: extraAppearances(arrivals.map((e) => String(e.messageId))),
-    resentAfterAck: resentAfterAck(world.site.requests),
+    resentAfterAck: resent.count,
     orderBreaks,
     findings,
   };

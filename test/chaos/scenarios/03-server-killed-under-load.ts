@@ -11,6 +11,8 @@ export const serverKilledUnderLoad: Scenario = {
   title: 'Server SIGKILLed and restarted 3× under load (3 pages + analytics-node)',
   budgetMs: 120_000,
   async run({ rng, defer, note }) {
+    const began = Date.now();
+    const since = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
     const world = await startWorld();
     defer(() => world.close());
     const context = await launchProfile(world.profileDir());
@@ -45,12 +47,15 @@ export const serverKilledUnderLoad: Scenario = {
       await world.killFerry('SIGKILL');
       await new Promise((r) => setTimeout(r, rng.int(300, 1500)));
       await world.restartFerry();
-      note(`kill ${k + 1}: ${storedBefore}+ events stored before it`);
+      note(`kill ${k + 1}: ${storedBefore}+ events stored before it; restarted at ${since()}`);
     }
     loading = false;
     await load;
+    note(`load ended at ${since()}`);
     await node.closeAndFlush({ timeout: 30_000 });
+    note(`analytics-node flushed at ${since()}`);
     await awaitDelivery(world, tracked, 60_000);
+    note(`delivered at ${since()}`);
     const failures = nodeErrors.length ? [`analytics-node reported ${nodeErrors.length} error(s): ${String(nodeErrors[0])}`] : [];
     return { tally: tally(world, tracked), failures };
   },

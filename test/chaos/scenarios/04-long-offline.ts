@@ -19,31 +19,32 @@ export const longOffline: Scenario = {
     const dir = world.profileDir();
     const url = world.pageUrl({ flushAt: 100 });
     const tracked: string[] = [];
-    const phases = [400, 300, 300];
+    // Tracking phases, with a reload before the second and third and a browser restart before the last.
+    const phases = [300, 250, 250, 200];
     let context = await launchProfile(dir);
     defer(() => context.close().catch(() => undefined));
-    const page = await openTracker(context, url);
+    let page = await openTracker(context, url);
     for (const [phase, n] of phases.entries()) {
-      if (phase === 1) {
+      if (phase === 1 || phase === 2) {
         await page.reload();
         await sdkReady(page);
+      }
+      if (phase === 3) {
+        // The browser restart: a crash, then the same profile again.
+        await crashBrowser(context, dir);
+        context = await launchProfile(dir);
+        page = await openTracker(context, url);
       }
       await context.setOffline(true);
       for (let done = 0; done < n; ) {
         const batch = labels('t0', Math.min(n - done, rng.int(20, 80)), tracked.length);
-        await trackLabels(phase === 2 ? context.pages().at(-1)! : page, batch);
+        await trackLabels(page, batch);
         tracked.push(...batch);
         done += batch.length;
       }
-      const current = phase === 2 ? context.pages().at(-1)! : page;
-      if (!(await eventually(() => queued(current).then((q) => q >= tracked.length), 20_000))) throw new Error(`phase ${phase}: the queue never held the ${tracked.length} events`);
+      if (!(await eventually(() => queued(page).then((q) => q >= tracked.length), 20_000))) throw new Error(`phase ${phase}: the queue never held the ${tracked.length} events`);
+      // Back online to load the next page; the collector still refuses every connection.
       await context.setOffline(false);
-      if (phase === 1) {
-        // The browser restart: a crash, then the same profile again.
-        await crashBrowser(context, dir);
-        context = await launchProfile(dir);
-        await openTracker(context, url);
-      }
     }
     const wireBefore = world.site.requests.length;
     world.site.fault = undefined;

@@ -48,6 +48,17 @@ export const destinationFlapping: Scenario = {
     const poison = deliveries.find((d) => d.destination === 'hook' && d.messageId === `m8-${BIG + 3 * PER_USER + 5}`);
     if (poison?.state !== 'aborted') failures.push(`the poison event's delivery is ${poison?.state ?? 'missing'}, not aborted`);
     else note(`poison aborted after ${poison.attempts} attempt(s): ${poison.reason}`);
+    // G6: while the poison was refused, u3's later events (u3:5 on) waited behind it: no request
+    // without the poison carried them before the poison's last attempt.
+    const sinkLog = world.sink.requests;
+    const hasPoison = (r: (typeof sinkLog)[number]) => r.events.some((e) => labelOf(e) === 'poison');
+    let lastPoison = -1;
+    for (const [i, r] of sinkLog.entries()) if (hasPoison(r)) lastPoison = i;
+    const laterOfU3 = (e: Record<string, unknown>) => Number(/^u3:(\d+)$/.exec(labelOf(e) ?? '')?.[1] ?? -1) >= 5;
+    const early = sinkLog.slice(0, Math.max(lastPoison, 0)).filter((r) => !hasPoison(r) && r.events.some(laterOfU3));
+    if (lastPoison < 0) failures.push('the poison event never reached the destination');
+    if (early.length) failures.push(`${early.length} request(s) carried u3's events after the poison before the poison's last attempt (answered ${early.map((r) => r.status).join(', ')}): they were not blocked`);
+    else note(`u3's later events waited for the poison's ${sinkLog.filter(hasPoison).length} attempt(s) at the destination`);
     const dead = deliveries.filter((d) => d.destination === 'dead');
     const byState = new Map<string, number>();
     for (const d of dead) byState.set(d.state, (byState.get(d.state) ?? 0) + 1);
