@@ -128,18 +128,30 @@ async function secondWindowLeaves(ctx: ScenarioContext, leave: (tab: Tab) => Pro
   expect(site.maxConcurrent).toBe(1);
 }
 
-/** A page that drives itself from its query string (phase 1: track; hide: track, then be hidden) and reports its SDK state every 250 ms. */
+/**
+ * A page that drives itself from its query string and reports its SDK state every 250 ms.
+ * Phase 1 tracks while the page loads. Phase hide waits until the page view has been sent and
+ * nothing is queued, then tracks and is hidden in the same task, as a phone does when the user
+ * taps and switches apps: only the page-hide request can send those events.
+ */
 export const SELF_DRIVING = `<script>
 (function () {
   var q = new URLSearchParams(location.search);
   var phase = q.get('phase');
-  if (phase === '1' || phase === 'hide') for (var i = 0; i < 20; i++) ferry.track('k' + i, { i: i });
-  if (phase === 'hide') addEventListener('load', function () {
-    setTimeout(function () {
+  if (phase === '1') for (var i = 0; i < 20; i++) ferry.track('k' + i, { i: i });
+  var hidden = false;
+  function hideWhenIdle() {
+    ferry.state().then(function (s) {
+      if (hidden) return;
+      if (s.queued > 0 || s.buffered > 0 || s.inFlight > 0 || s.flushing) return setTimeout(hideWhenIdle, 50);
+      hidden = true;
+      for (var i = 0; i < 20; i++) ferry.track('k' + i, { i: i });
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: function () { return 'hidden'; } });
       document.dispatchEvent(new Event('visibilitychange'));
-    }, 200);
-  });
+    });
+  }
+  // After the page view's delivery, once the flusher has stopped.
+  if (phase === 'hide') ferry.on('delivered', hideWhenIdle);
   function tick() {
     if (typeof ferry.state !== 'function') return setTimeout(tick, 50);
     ferry.state().then(function (s) {
@@ -245,6 +257,61 @@ export const SCENARIOS: Scenario[] = [
       } finally {
         rmSync(profile, { recursive: true, force: true });
       }
+    },
+  },
+  {
+    name: 'a page hidden then killed without unload loses nothing, nothing twice after dedupe',
+    async run({ engine, site, side, note }) {
+      const profile = mkdtempSync(join(tmpdir(), `ferry-${engine.name}-hidden-`));
+      // Only page hide can send: the interval never fires in this test.
+      const url = pageUrl(site, { flushIntervalMs: 600_000, flushAt: 1000 }, { after: SELF_DRIVING });
+      const at = (phase: string) => `${url}?phase=${phase}&report=${encodeURIComponent(`${side.url}/report`)}`;
+      try {
+        // The phone switches apps right after the taps: the page is hidden, the only notice it gets.
+        const first = await engine.startOnProfile(profile, at('hide'));
+        try {
+          await expect.poll(() => tracks(site.stored()).length, POLL).toBe(20);
+        } finally {
+          // Then the OS kills the browser: no unload, no clean shutdown.
+          await first.kill();
+        }
+        const second = await engine.startOnProfile(profile, at('2'));
+        try {
+          await expect.poll(() => side.reports.some((r) => r.phase === '2' && (r.state as PageState).queued === 0), POLL).toBe(true);
+          await expect.poll(() => site.stored().filter((e) => e.type === 'page').length, POLL).toBe(2);
+        } finally {
+          await second.kill();
+        }
+        expect(names(tracks(site.stored()))).toEqual(seq('k', 20));
+        note(`${site.duplicates()} copies absorbed by dedupe`);
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    name: 'a connection cut after the server committed: the retry is absorbed by dedupe',
+    async run({ site, open, note }) {
+      const tab = await open(pageUrl(site, { flushAt: 10, flushIntervalMs: 50, retry: { baseMs: 50, capMs: 300 } }));
+      await ready(tab);
+      await expect.poll(() => site.stored().length, POLL).toBe(1);
+      // The proxy forwards the next two batches, lets Ferry commit them, then drops the connection:
+      // the page sees a network error for events the server already stored.
+      let cut = 0;
+      site.fault = (req) => {
+        if (req.events.length === 0 || cut >= 2) return 'pass';
+        cut++;
+        return 'cut';
+      };
+      await trackMany(tab, 'd', 30);
+      await expect.poll(() => tracks(site.stored()).length, POLL).toBe(30);
+      await expect.poll(() => state(tab).then((s) => s.queued), POLL).toBe(0);
+      site.fault = undefined;
+      expect(cut).toBe(2);
+      expect(names(tracks(site.stored()))).toEqual(seq('d', 30));
+      // Each cut batch was stored, then seen again: acknowledged as duplicates, not stored twice.
+      expect(site.duplicates()).toBeGreaterThanOrEqual(10);
+      note(`${site.duplicates()} copies absorbed by dedupe`);
     },
   },
   {

@@ -9,7 +9,9 @@ const KILLS = 3;
 export const serverKilledUnderLoad: Scenario = {
   id: 3,
   title: 'Server SIGKILLed and restarted 3× under load (3 pages + analytics-node)',
-  budgetMs: 120_000,
+  // Each restart is a cold start of `ferry serve` beside three busy pages: seen at 25-28 s apiece on
+  // this 2-core machine at load 18-22 (7 s for the same start alone), so 120 s was cut short.
+  budgetMs: 180_000,
   async run({ rng, defer, note }) {
     const began = Date.now();
     const since = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
