@@ -79,7 +79,7 @@ function extraAppearances(ids: string[]): number {
 }
 
 /** Events put on the wire again after a 2xx for them was written back in full, with the first few as examples. */
-function resentAfterAck(requests: Forwarded[]): { count: number; examples: string[] } {
+function resentAfterAck(requests: Forwarded[], excused: ExcuseResend): { count: number; excused: number; examples: string[] } {
   const acked = new Map<string, Forwarded>();
   for (const r of requests) {
     if (!is2xx(r) || r.answeredAt === undefined) continue;
@@ -90,19 +90,30 @@ function resentAfterAck(requests: Forwarded[]): { count: number; examples: strin
     }
   }
   let count = 0;
+  let forgiven = 0;
   const examples: string[] = [];
   for (const r of requests) {
     for (const e of eventsIn(r)) {
       const ack = acked.get(String(e.messageId));
       if (!ack || ack.answeredAt! >= r.at) continue;
+      if (excused(labelOf(e), ack)) {
+        forgiven++;
+        continue;
+      }
       count++;
       if (examples.length < 3) examples.push(`${labelOf(e) ?? String(e.messageId)}: 2xx written at +${ack.answeredAt! - ack.start} ms of a ${ack.events.length}-event request, sent again ${r.at - ack.answeredAt!} ms later in a ${r.events.length}-event ${r.gzip ? 'gzip' : 'uncompressed'} request (answered ${r.status || 'nothing'})`);
     }
   }
-  return { count, examples };
+  return { count, excused: forgiven, examples };
 }
 
-export function tally(world: World, tracked: string[]): Tally {
+/**
+ * Whether a re-send after a 2xx is legitimate for this event, given the request whose 2xx came
+ * first: that answer reached a page that no longer existed (a closed tab cannot delete what it sent).
+ */
+export type ExcuseResend = (label: string | undefined, acked: Forwarded) => boolean;
+
+export function tally(world: World, tracked: string[], excuseResend: ExcuseResend = () => false): Tally {
   const findings: string[] = [];
   const stored = world.stored();
   const arrivals = world.sink.received;
@@ -167,8 +178,9 @@ export function tally(world: World, tracked: string[]): Tally {
     lastIndexOfTab.set(tab, Math.max(i, lastIndexOfTab.get(tab) ?? -1));
   }
 
-  const resent = resentAfterAck(world.site.requests);
+  const resent = resentAfterAck(world.site.requests, excuseResend);
   if (resent.count) findings.push(`re-sent after a 2xx, e.g. ${resent.examples.join('; ')}`);
+  if (resent.excused) findings.push(`${resent.excused} re-send(s) after a 2xx that reached a closed tab (it could not delete them): dedupe absorbed them`);
 
   // The server's own error log lines, to tell a reader where to look.
   const errors = world.ferry.output().split('\n').filter((l) => /"level":(50|60)/.test(l));

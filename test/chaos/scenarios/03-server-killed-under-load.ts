@@ -1,6 +1,6 @@
 import { Analytics } from '@segment/analytics-node';
 import { labels, launchProfile, openTracker, trackLabels } from '../../helpers/chaos-browser.js';
-import { awaitDelivery, tally } from '../../helpers/chaos-ledger.js';
+import { awaitDelivery, labelOf, tally } from '../../helpers/chaos-ledger.js';
 import { WRITE_KEY, startWorld } from '../../helpers/chaos-world.js';
 import type { Scenario } from '../scenario.js';
 
@@ -55,7 +55,7 @@ export const serverKilledUnderLoad: Scenario = {
     await load;
     note(`load ended at ${since()}`);
     await node.closeAndFlush({ timeout: 30_000 });
-    note(`analytics-node flushed at ${since()}`);
+    note(`analytics-node flushed at ${since()}; ${new Set(world.sink.received.map(labelOf)).size} of ${tracked.length} labels at the destination`);
     await awaitDelivery(world, tracked, 60_000);
     note(`delivered at ${since()}`);
     const failures = nodeErrors.length ? [`analytics-node reported ${nodeErrors.length} error(s): ${String(nodeErrors[0])}`] : [];

@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { labels, launchProfile, openTracker, trackLabels } from '../../helpers/chaos-browser.js';
 import { awaitDelivery, tally } from '../../helpers/chaos-ledger.js';
 import { startWorld } from '../../helpers/chaos-world.js';
+import type { Forwarded } from '../../helpers/fault-proxy.js';
 import type { Scenario } from '../scenario.js';
 
 /** What the page sees when the user switches tabs (headless Chromium keeps every tab visible). */
@@ -30,6 +31,7 @@ export const threeTabsFlapping: Scenario = {
     const tracked: string[] = [];
     const count = [0, 0, 0];
     let switches = 0;
+    let closedAt = Infinity;
     for (let round = 0; round < 10; round++) {
       for (const [t, page] of pages.entries()) {
         if (!page) continue;
@@ -43,6 +45,7 @@ export const threeTabsFlapping: Scenario = {
         switches++;
       }
       if (round === 5) {
+        closedAt = Date.now();
         await pages[2]!.close({ runBeforeUnload: true });
         pages[2] = undefined;
         note('tab 2 closed after round 5');
@@ -53,6 +56,10 @@ export const threeTabsFlapping: Scenario = {
     await awaitDelivery(world, tracked, 60_000);
     world.site.fault = undefined;
     note(`${switches} visibility switches; ${world.site.requests.filter((r) => r.status === 503).length} of ${world.site.requests.length} requests answered 503`);
-    return { tally: tally(world, tracked), failures: [] };
+    // Tab 2's page-hide request (the only uncompressed kind: drains gzip) may be answered after the
+    // tab is gone: nobody deletes those events, and the other tabs send them again (dedupe absorbs
+    // them). Only those are excused.
+    const excuse = (label: string | undefined, acked: Forwarded) => label?.startsWith('t2:') === true && !acked.gzip && acked.answeredAt! >= closedAt;
+    return { tally: tally(world, tracked, excuse), failures: [] };
   },
 };
