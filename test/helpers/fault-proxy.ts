@@ -80,11 +80,18 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Answe
   });
 }
 
-/** The events of a Segment-style body (`{batch:[...]}`, gzip or not); [] when it is not one. */
+/** Past Ferry's batch limit: a bigger body holds no events the proxy needs to see. */
+const MAX_INFLATED_BYTES = 1024 * 1024;
+
+/**
+ * The events of a Segment-style body (`{batch:[...]}`, gzip or not); [] when it is not one.
+ * Inflation is bounded: a gzip bomb inflated here would block the test process, and with it
+ * every proxy and sink it runs (answers late, router timeouts, skewed timings).
+ */
 function eventsOf(raw: Buffer): { events: Array<Record<string, unknown>>; gzip: boolean } {
   const gzip = raw[0] === 0x1f && raw[1] === 0x8b;
   try {
-    const body = JSON.parse((gzip ? gunzipSync(raw) : raw).toString('utf8')) as { batch?: unknown };
+    const body = JSON.parse((gzip ? gunzipSync(raw, { maxOutputLength: MAX_INFLATED_BYTES }) : raw).toString('utf8')) as { batch?: unknown };
     return { events: Array.isArray(body?.batch) ? (body.batch as Array<Record<string, unknown>>) : [], gzip };
   } catch {
     // not ours to judge: the target answers it
