@@ -83,8 +83,9 @@ function resentAfterAck(requests: Forwarded[], excused: ExcuseResend): { count: 
   const acked = new Map<string, Forwarded>();
   for (const r of requests) {
     if (!is2xx(r) || r.answeredAt === undefined) continue;
-    for (const e of eventsIn(r)) {
-      const id = String(e.messageId);
+    // A hostile event's messageId may be an object ("[object Object]" in every round): no id to follow.
+    for (const e of eventsIn(r).filter((e) => typeof e.messageId === 'string')) {
+      const id = e.messageId as string;
       const first = acked.get(id);
       if (!first || r.answeredAt < first.answeredAt!) acked.set(id, r);
     }
