@@ -152,21 +152,23 @@ export class Flusher {
 
   /**
    * Drains the queue under the lock. Requests made while one is pending share it; requests
-   * made while draining make the drain go round once more. `force` ignores the backoff wait
-   * (an explicit flush() by the page), never the offline state.
+   * made after its drain began make it go round once more, or, when it stopped (offline, a
+   * failure, the backoff), ask again once it has ended: a retry timer or an `online` event
+   * that fired while it was finishing is not lost. `force` ignores the backoff wait (an
+   * explicit flush() by the page), never the offline state.
    */
   flush(force: boolean): Promise<FlushResult> {
-    if (this.#draining) this.#again = true;
     // A pending timer-driven drain may stop at the backoff wait, which an explicit flush overrides.
-    if (this.#pending) return force ? this.#pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.#pending;
+    if (this.#pending) return (this.#again = true), force ? this.#pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.#pending;
     const run = this.#deps.lock
       .withLock(async () => {
         this.#draining = true;
         try {
-          let result: FlushResult;
+          let result: FlushResult | undefined;
           do {
             this.#again = false;
-            result = await this.#drain(force);
+            // Each round counts on from the last: the result tells all this run delivered.
+            result = await this.#drain(force, result?.sent);
           } while (this.#again && result.ok);
           return result;
         } finally {
@@ -181,10 +183,7 @@ export class Flusher {
       .finally(() => {
         if (this.#pending !== run) return;
         this.#pending = undefined;
-        // The retry timer a failed round set may have fired while this run was still finishing
-        // (its closing IndexedDB reads can outlast a short backoff: WebKit, under load), and
-        // this run absorbed it: set it again for what is left of the wait.
-        if (this.#timer === undefined && this.#backoff.nextAttemptAt > 0) this.schedule(Math.max(0, this.#backoff.nextAttemptAt - this.#now()));
+        if (this.#again) this.schedule(0);
       });
     this.#pending = run;
     return run;
@@ -206,12 +205,11 @@ export class Flusher {
     if (gone.length) this.#tell({ gone });
   }
 
-  async #drain(force: boolean): Promise<FlushResult> {
+  async #drain(force: boolean, sent = 0): Promise<FlushResult> {
     const { store, options } = this.#deps;
     // Another tab may have backed off while this one waited for the lock.
     const shared = await store.getMeta<BackoffState>(BACKOFF_KEY);
     if (shared) this.#backoff = shared;
-    let sent = 0;
     const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent, remaining: await store.count(), reason });
     for (;;) {
       if (this.#stopped) return fail('failed');

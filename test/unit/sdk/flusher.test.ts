@@ -67,3 +67,40 @@ it('a retry timer that fires while the failed drain is still finishing is not lo
   await expect.poll(() => stub!.requests.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
   flusher.stop();
 });
+
+it('coming online while a drain that saw "offline" is still finishing is not lost: the queue is sent', async () => {
+  let online = false;
+  Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => online });
+  stub = stubFetch(() => ({ status: 200 }));
+  const store = memoryStore();
+  const count = store.count.bind(store);
+  // The drain's closing count() (an IndexedDB read: slow under load on WebKit).
+  store.count = async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    return count();
+  };
+  const queue = new WriteQueue(() => 10_000, () => {}, () => {});
+  queue.attach(store);
+  const flusher = new Flusher({
+    store,
+    queue,
+    options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9' }),
+    emitter: new Emitter(),
+    lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
+    compress: async (text) => new TextEncoder().encode(text),
+  });
+  try {
+    queue.push({ json: '{"event":"e","messageId":"m"}', messageId: 'm', enqueuedAt: Date.now() });
+    await queue.settled();
+    const first = flusher.flush(false);
+    await new Promise((r) => setTimeout(r, 50));
+    // The `online` event: analytics.ts asks the flusher to send.
+    online = true;
+    void flusher.flush(false);
+    expect(await first).toMatchObject({ reason: 'offline' });
+    await expect.poll(() => stub!.requests.length, { timeout: 5_000 }).toBe(1);
+  } finally {
+    flusher.stop();
+    delete (navigator as { onLine?: boolean }).onLine;
+  }
+});
