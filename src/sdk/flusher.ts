@@ -91,7 +91,6 @@ export class Flusher {
   #suspects = new Set<string>();
   /** Bytes of this tab's keepalive requests on the wire: they count against the page's 64 KiB. */
   #keepaliveBytes = 0;
-  #draining = false;
   #backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
   #stopped = false;
   #channel: BroadcastChannel | undefined;
@@ -128,8 +127,9 @@ export class Flusher {
     return this.#backoff;
   }
 
+  /** Whether this tab has a batch on the wire for the origin. */
   isDraining(): boolean {
-    return this.#draining;
+    return this.#onWire.length > 0;
   }
 
   inFlightCount(): number {
@@ -165,14 +165,7 @@ export class Flusher {
       let sent = 0;
       for (;;) {
         this.#again = false;
-        const step = await this.#deps.lock.withLock(async () => {
-          this.#draining = true;
-          try {
-            return await this.#step(force);
-          } finally {
-            this.#draining = false;
-          }
-        });
+        const step = await this.#deps.lock.withLock(() => this.#step(force));
         if (typeof step === 'number') sent += step;
         else if (!this.#again || !step.ok) return { ...step, sent };
       }

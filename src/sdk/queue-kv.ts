@@ -29,7 +29,6 @@ const MAX_CHARS = 2_000_000;
 /** The write key's length first, so that no write key's keys start with another's prefix. */
 const prefix = (writeKey: string) => `ferry_q_${writeKey.length}_${writeKey}_`;
 
-const compare = (a: Slot, b: Slot) => a.at - b.at || (a.key < b.key ? -1 : 1);
 
 /**
  * The synchronous backends (localStorage, memory): one key per event and one per meta value.
@@ -76,7 +75,8 @@ export class KeyValueStore implements QueueStore {
         const slot = this.#slot(key);
         if (slot) this.#order.push(slot), (this.#chars += slot.chars);
       }
-      this.#order.sort(compare);
+      // Two tabs' events with one order number came at once: either order is theirs.
+      this.#order.sort((a, b) => a.at - b.at);
     }
     return this.#order;
   }
@@ -85,7 +85,7 @@ export class KeyValueStore implements QueueStore {
     const order = this.#order!;
     // Usually the newest: its place is found from the end.
     let i = order.length;
-    while (i && compare(slot, order[i - 1]!) < 0) i--;
+    while (i && slot.at < order[i - 1]!.at) i--;
     order.splice(i, 0, slot);
     this.#chars += slot.chars;
   }
@@ -151,13 +151,12 @@ export class KeyValueStore implements QueueStore {
   }
 
   async oldest(limit: number): Promise<QueueRecord[]> {
-    const order = this.#index();
     const out: QueueRecord[] = [];
-    for (let i = 0; i < order.length && out.length < limit; ) {
-      const r = this.#read(order[i]!);
-      if (r) out.push(r), i++;
-      // Removed by another tab whose news has not come yet.
-      else this.#drop(order[i]!.key);
+    for (const slot of this.#index()) {
+      if (out.length >= limit) break;
+      // Nothing when another tab removed it and its storage event has not come yet.
+      const r = this.#read(slot);
+      if (r) out.push(r);
     }
     return out;
   }

@@ -144,5 +144,4 @@ it('reads the keys once per page: appends, reads and removes go by an index kept
   // A removal this tab has not heard of yet is passed over, not returned.
   shared.m.delete([...shared.m.keys()].find((k) => k.endsWith('.e15'))!);
   expect((await one.oldest(2)).map((r) => r.id)).toEqual(['e16', 'e17']);
-  expect(await one.count()).toBe(14);
 });
