@@ -85,13 +85,12 @@ export class Flusher {
   #sending = new Map<string, number>();
   /** The batch this tab's drain has on the wire: a page-hide request carries it first. */
   #onWire: QueueRecord[] = [];
-  /** Page-hide requests not answered yet: the drain waits for them (one copy on the wire). */
-  #exits = new Set<Promise<unknown>>();
+  /** Page-hide requests not settled yet, each as the call that settles it once answered. */
+  #exits = new Set<() => Promise<unknown>>();
   /** ids of a batch the collector refused by content and not settled yet: the culprit is among them. */
   #suspects = new Set<string>();
   /** Bytes of this tab's keepalive requests on the wire: they count against the page's 64 KiB. */
   #keepaliveBytes = 0;
-  #draining = false;
   #backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
   #stopped = false;
   #channel: BroadcastChannel | undefined;
@@ -128,8 +127,9 @@ export class Flusher {
     return this.#backoff;
   }
 
+  /** Whether this tab has a batch on the wire for the origin. */
   isDraining(): boolean {
-    return this.#draining;
+    return this.#onWire.length > 0;
   }
 
   inFlightCount(): number {
@@ -151,28 +151,25 @@ export class Flusher {
   }
 
   /**
-   * Drains the queue under the lock. Requests made while one is pending share it; requests
-   * made while draining make the drain go round once more. `force` ignores the backoff wait
-   * (an explicit flush() by the page), never the offline state.
+   * Drains the queue, taking the lock for one batch at a time: a page-hide answer waiting for
+   * it (this tab's or another's) is settled before any tab reads the queue again. Requests
+   * made while a run is pending share it; those made after it began make it go round once
+   * more, or, when it stopped (offline, a failure, the backoff), ask again once it has ended:
+   * a retry timer or an `online` event that fired while it was finishing is not lost. `force`
+   * ignores the backoff wait (an explicit flush() by the page), never the offline state.
    */
   flush(force: boolean): Promise<FlushResult> {
-    if (this.#draining) this.#again = true;
     // A pending timer-driven drain may stop at the backoff wait, which an explicit flush overrides.
-    if (this.#pending) return force ? this.#pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.#pending;
-    const run = this.#deps.lock
-      .withLock(async () => {
-        this.#draining = true;
-        try {
-          let result: FlushResult;
-          do {
-            this.#again = false;
-            result = await this.#drain(force);
-          } while (this.#again && result.ok);
-          return result;
-        } finally {
-          this.#draining = false;
-        }
-      })
+    if (this.#pending) return (this.#again = true), force ? this.#pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.#pending;
+    const run = (async () => {
+      let sent = 0;
+      for (;;) {
+        this.#again = false;
+        const step = await this.#deps.lock.withLock(() => this.#step(force));
+        if (typeof step === 'number') sent += step;
+        else if (!this.#again || !step.ok) return { ...step, sent };
+      }
+    })()
       .catch(async (err: unknown): Promise<FlushResult> => {
         this.#deps.emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
         this.schedule(this.#deps.options.retry.capMs);
@@ -181,10 +178,7 @@ export class Flusher {
       .finally(() => {
         if (this.#pending !== run) return;
         this.#pending = undefined;
-        // The retry timer a failed round set may have fired while this run was still finishing
-        // (its closing IndexedDB reads can outlast a short backoff: WebKit, under load), and
-        // this run absorbed it: set it again for what is left of the wait.
-        if (this.#timer === undefined && this.#backoff.nextAttemptAt > 0) this.schedule(Math.max(0, this.#backoff.nextAttemptAt - this.#now()));
+        if (this.#again) this.schedule(0);
       });
     this.#pending = run;
     return run;
@@ -206,54 +200,44 @@ export class Flusher {
     if (gone.length) this.#tell({ gone });
   }
 
-  async #drain(force: boolean): Promise<FlushResult> {
+  /** One batch under the lock: how many were delivered when the queue may go on, else why it stops. */
+  async #step(force: boolean): Promise<number | FlushResult> {
     const { store, options } = this.#deps;
     // Another tab may have backed off while this one waited for the lock.
     const shared = await store.getMeta<BackoffState>(BACKOFF_KEY);
     if (shared) this.#backoff = shared;
-    let sent = 0;
-    const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent, remaining: await store.count(), reason });
-    for (;;) {
-      if (this.#stopped) return fail('failed');
-      if (isOffline()) return fail('offline');
-      const wait = this.#backoff.nextAttemptAt - this.#now();
-      if (wait > 0 && !force) {
-        this.schedule(wait);
-        return fail('backoff');
-      }
-      // A page-hide request of this tab is out: its answer comes first, so no event is on the
-      // wire twice at once and nothing newer overtakes it.
-      if (this.#exits.size) {
-        await Promise.all(this.#exits);
-        continue;
-      }
-      // While a refused batch is being split, send the first half of what is still suspect.
-      let oldest = await store.oldest(this.#suspects.size ? Math.ceil(this.#suspects.size / 2) : options.flushAt);
-      if (oldest[0] && !this.#suspects.has(oldest[0].id) && this.#suspects.size) {
-        // The suspects left the head of the queue (evicted, expired): start over at full size.
-        this.#suspects.clear();
-        oldest = await store.oldest(options.flushAt);
-      }
-      if (oldest.length === 0) return { ok: true, sent, remaining: await store.count() };
-
-      const expiredBefore = this.#now() - options.maxEventAgeMs;
-      const expired = oldest.filter((r) => r.enqueuedAt < expiredBefore);
-      if (expired.length > 0) {
-        await this.#gone(expired, 'expired');
-        continue;
-      }
-
-      const batch = takeBatch(oldest, options.maxBatchBytes);
-      const body = await this.#deps.compress(envelope(batch, options.writeKey, new Date(this.#now()).toISOString()));
-      if (this.#stopped) return fail('failed');
-      // Page hide sent while this batch was being compressed: its answer first, then read again.
-      if (this.#exits.size) continue;
-      this.#onWire = batch;
-      const settled = await this.#exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES, true).finally(() => (this.#onWire = []));
-      if (settled === 'pause') return fail('unauthorized');
-      if (typeof settled !== 'number') return fail('failed');
-      sent += settled;
+    const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent: 0, remaining: await store.count(), reason });
+    if (this.#stopped) return fail('failed');
+    if (isOffline()) return fail('offline');
+    const wait = this.#backoff.nextAttemptAt - this.#now();
+    if (wait > 0 && !force) {
+      this.schedule(wait);
+      return fail('backoff');
     }
+    // A page-hide request of this tab is out: its answer comes first and is settled here, so
+    // no event is on the wire twice at once and nothing newer overtakes it.
+    if (this.#exits.size) return await Promise.all([...this.#exits].map((settle) => settle())), 0;
+    // While a refused batch is being split, send the first half of what is still suspect.
+    let oldest = await store.oldest(this.#suspects.size ? Math.ceil(this.#suspects.size / 2) : options.flushAt);
+    if (oldest[0] && !this.#suspects.has(oldest[0].id) && this.#suspects.size) {
+      // The suspects left the head of the queue (evicted, expired): start over at full size.
+      this.#suspects.clear();
+      oldest = await store.oldest(options.flushAt);
+    }
+    if (oldest.length === 0) return { ok: true, sent: 0, remaining: await store.count() };
+
+    const expiredBefore = this.#now() - options.maxEventAgeMs;
+    const expired = oldest.filter((r) => r.enqueuedAt < expiredBefore);
+    if (expired.length > 0) return await this.#gone(expired, 'expired'), 0;
+
+    const batch = takeBatch(oldest, options.maxBatchBytes);
+    const body = await this.#deps.compress(envelope(batch, options.writeKey, new Date(this.#now()).toISOString()));
+    if (this.#stopped) return fail('failed');
+    // Page hide sent while this batch was being compressed: its answer first, then read again.
+    if (this.#exits.size) return 0;
+    this.#onWire = batch;
+    const settled = await this.#exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES, true).finally(() => (this.#onWire = []));
+    return typeof settled === 'number' ? settled : fail(settled === 'pause' ? 'unauthorized' : 'failed');
   }
 
   /**
@@ -300,7 +284,7 @@ export class Flusher {
    * One request and the settling of its answer, with its events marked as on the wire until
    * they are settled: a page hide meanwhile does not send them again.
    */
-  async #exchange(records: Sendable[], body: Uint8Array | string, keepalive: boolean, fromDrain: boolean): Promise<number | Verdict> {
+  async #exchange(records: Sendable[], body: Uint8Array | string, keepalive: boolean, fromDrain: boolean, settle: (fn: () => Promise<number | Verdict>) => Promise<unknown> = (fn) => fn()): Promise<unknown> {
     const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
     const mark = (d: number) => {
       for (const { id } of records) {
@@ -314,7 +298,7 @@ export class Flusher {
     try {
       const result = await postBatch(this.#deps.options.batchUrl, body, keepalive);
       this.#keepaliveBytes -= bytes;
-      return await this.#settle(records, result, fromDrain);
+      return await settle(() => this.#settle(records, result, fromDrain));
     } finally {
       mark(-1);
     }
@@ -325,7 +309,9 @@ export class Flusher {
    * request everything this tab knows unsettled, oldest first: the batch its drain has on
    * the wire, then its own newer events. The server thus sees this tab's events in order
    * whichever request lands first, and dedupe absorbs the copy. Nothing new since the last
-   * request (a tab switch and back) costs nothing. The answer is settled like any other.
+   * request (a tab switch and back) costs nothing. The request goes at once; its answer is
+   * settled like any other, under the lock (this tab's drain settles it if it holds the lock),
+   * so that no tab reads events it acknowledged before they are deleted.
    */
   flushOnExit(): void {
     if (this.#stopped || isOffline() || this.#backoff.nextAttemptAt > this.#now()) return;
@@ -336,9 +322,13 @@ export class Flusher {
     if (records.every((r) => this.#sending.has(r.id))) return;
     const body = envelope(records, options.writeKey, new Date(this.#now()).toISOString());
     if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
-    const exit = this.#exchange(records, body, true, false)
+    let answered!: (fn: () => Promise<unknown>) => void;
+    const answer = new Promise<() => Promise<unknown>>((r) => (answered = r));
+    let done: Promise<unknown> | undefined;
+    const settle = () => (done ??= answer.then((fn) => fn()));
+    this.#exits.add(settle);
+    void this.#exchange(records, body, true, false, (fn) => (answered(fn), this.#deps.lock.withLock(settle)))
       .catch(() => undefined)
-      .finally(() => this.#exits.delete(exit));
-    this.#exits.add(exit);
+      .finally(() => this.#exits.delete(settle));
   }
 }

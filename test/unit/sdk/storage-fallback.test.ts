@@ -111,7 +111,7 @@ describe('storage fallback', () => {
       const { overQuota = [] } = await store.append(Array.from({ length: 500 }, (_, j) => event(i + j)), 10_000);
       dropped.push(...overQuota.map((r) => r.messageId));
     }
-    const chars = Object.keys(localStorage).filter((k) => k.startsWith('ferry_q_bounded')).reduce((n, k) => n + localStorage.getItem(k)!.length, 0);
+    const chars = Object.keys(localStorage).filter((k) => k.startsWith('ferry_q_7_bounded_e')).reduce((n, k) => n + localStorage.getItem(k)!.length, 0);
     expect(chars).toBeLessThanOrEqual(2_100_000);
     expect(dropped.length).toBeGreaterThan(5000);
     expect((await store.count()) + dropped.length).toBe(10_000);
