@@ -3,6 +3,7 @@ import { retryDelayMs } from '../protocol/retry.js';
 import { FerryError } from '../protocol/errors.js';
 
 import { rejectedIndexes, verdict, type Verdict } from './answer-policy.js';
+import type { SdkState } from './analytics.js';
 import type { Emitter } from './emitter.js';
 import type { FlushLock } from './lock.js';
 import type { ResolvedOptions } from './options.js';
@@ -124,16 +125,9 @@ export class Flusher {
     this.#channel = undefined;
   }
 
-  backoffState(): Readonly<BackoffState> {
-    return this.#backoff;
-  }
-
-  isDraining(): boolean {
-    return this.#draining;
-  }
-
-  inFlightCount(): number {
-    return this.#sending.size;
+  /** This tab's part of the SDK's state(). */
+  status(): Pick<SdkState, 'inFlight' | 'backoff' | 'flushing'> {
+    return { inFlight: this.#sending.size, backoff: { ...this.#backoff }, flushing: this.#draining };
   }
 
   /** Asks for a flush in `delayMs` unless one is already due sooner. */
@@ -187,18 +181,14 @@ export class Flusher {
 
   async #setBackoff(state: BackoffState): Promise<void> {
     this.#backoff = state;
-    this.#tell({ backoff: state });
+    this.#channel?.postMessage({ backoff: state } satisfies TabNews);
     await this.#deps.store.setMeta(BACKOFF_KEY, state);
     this.#deps.emitter.emit('backoff', state);
   }
 
-  #tell(news: TabNews): void {
-    this.#channel?.postMessage(news);
-  }
-
   /** This tab settled (or evicted) these: no other tab may send them again. */
   announce(gone: string[]): void {
-    if (gone.length) this.#tell({ gone });
+    if (gone.length) this.#channel?.postMessage({ gone } satisfies TabNews);
   }
 
   async #drain(force: boolean): Promise<FlushResult> {

@@ -62,7 +62,7 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
   if (typeof user?.writeKey !== 'string' || user.writeKey === '') {
     throw new FerryError('invalid_call', 'load(): writeKey is required');
   }
-  const numbers: Record<string, number> = {};
+  const numbers = {} as Record<(typeof NUMERIC)[number][0], number>;
   const given: Record<string, unknown> = { ...user, ...user.retry };
   for (const [name, fallback, max] of NUMERIC) {
     const value = given[name] ?? fallback;
@@ -76,12 +76,9 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
     writeKey: user.writeKey,
     endpoint,
     batchUrl: `${endpoint}/v1/batch`,
-    flushAt: numbers.flushAt!,
-    flushIntervalMs: numbers.flushIntervalMs!,
-    maxBatchBytes: numbers.maxBatchBytes!,
-    maxQueueEvents: numbers.maxQueueEvents!,
-    maxEventAgeMs: numbers.maxEventAgeMs!,
-    retry: Object.freeze({ baseMs: numbers.baseMs!, capMs: numbers.capMs! }),
+    // The numbers, flushAt to maxEventAgeMs (baseMs and capMs ride along unused at this level).
+    ...numbers,
+    retry: Object.freeze({ baseMs: numbers.baseMs, capMs: numbers.capMs }),
     cookie: user.cookie !== false,
     storage: user.storage ?? 'auto',
     middleware: Object.freeze([...(user.middleware ?? [])]),
