@@ -21,9 +21,7 @@ export const CONSENT_KEY = 'ferry_consent';
 export function toConsent(update: unknown): Consent {
   if (update === 'pending' || update === 'granted' || update === 'denied') return { state: update };
   const categories = isPlainObject(update) && update.categories;
-  if (!isPlainObject(categories) || !Object.values(categories).every((v) => typeof v === 'boolean')) {
-    throw new FerryError('invalid_call', `consent: expected 'pending', 'granted', 'denied' or { categories: { name: boolean } }, got ${JSON.stringify(update)}`);
-  }
+  if (!isPlainObject(categories)) throw new FerryError('invalid_call', `consent: ${JSON.stringify(update)} is no state nor { categories }`);
   return { state: Object.values(categories).includes(true) ? 'granted' : 'denied', categories: categories as Record<string, boolean> };
 }
 
