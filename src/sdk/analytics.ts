@@ -3,6 +3,8 @@ import { FerryError, type ErrorCode } from '../protocol/errors.js';
 import { MAX_EVENT_BYTES } from '../protocol/limits.js';
 import { isPlainObject } from '../protocol/json.js';
 import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
+import { CONSENT_KEY, consentAtLoad, storeConsent, storedConsent, toConsent, type Consent, type ConsentUpdate } from './consent.js';
+import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
 import { buildEvent, buildEventJson, currentPage, type CallOptions } from './event-builder.js';
 import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
@@ -10,7 +12,7 @@ import { Identity, type UserState } from './identity.js';
 import { createFlushLock, type FlushLock } from './lock.js';
 import { openStore } from './open-store.js';
 import { resolveOptions, type LoadOptions, type ResolvedOptions } from './options.js';
-import type { QueueStore, StoreKind } from './queue-store.js';
+import type { NewRecord, QueueStore, StoreKind } from './queue-store.js';
 import { WriteQueue } from './queue.js';
 
 export type Properties = Record<string, unknown>;
@@ -36,7 +38,7 @@ export interface SdkState {
   lock: FlushLock['kind'] | 'none';
 }
 
-const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush']);
+const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush', 'consent']);
 
 function required(method: string, what: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
@@ -61,6 +63,10 @@ export class Analytics {
   #writtenSinceFlush = 0;
   #detach: Array<() => void> = [];
   #closed = false;
+  #consent: Consent = { state: 'granted' };
+  /** Events made while consent is pending, kept in memory only (persistWhilePending: false). */
+  #held: Array<Omit<NewRecord, 'id'>> = [];
+  #log: DebugLog | undefined;
 
   readonly #gzipFallback: GzipLoader | undefined;
 
@@ -75,7 +81,9 @@ export class Analytics {
   load(userOptions: LoadOptions): Promise<void> {
     if (this.#readyPromise) return this.#readyPromise;
     const options = resolveOptions(userOptions);
+    this.#consent = consentAtLoad(options.consent, options.gpc);
     this.#options = options;
+    this.#log = debugLog(options.debug);
     this.#identity = new Identity(options.cookie);
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
@@ -103,10 +111,14 @@ export class Analytics {
       lock: this.#flushLock,
       compress: createCompressor(this.#gzipFallback),
       queue: this.queue!,
+      // The latest decision of any tab, else this tab's (storage unusable).
+      consented: () => (storedConsent() ?? this.#consent).state === 'granted',
+      log: this.#log,
     });
     this.queue!.attach(store);
     this.#listen();
     await this.#flusher.start();
+    if (this.#consent.state === 'denied') await this.#purge();
   }
 
   #listen(): void {
@@ -125,7 +137,13 @@ export class Analytics {
     add(win as EventTarget, 'pagehide', exit);
     add(win as EventTarget, 'online', () => void this.#flusher?.flush(false));
     // identify() or reset() in another tab: this tab's next event carries the same user.
-    add(win as EventTarget, 'storage', (e) => this.#identity?.changed((e as StorageEvent).key));
+    add(win as EventTarget, 'storage', (e) => {
+      const key = (e as StorageEvent).key;
+      this.#identity?.changed(key);
+      // Another tab decided: the latest decision wins here too.
+      const decided = key === CONSENT_KEY && storedConsent();
+      if (decided) this.#apply(decided);
+    });
   }
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {
@@ -212,6 +230,44 @@ export class Analytics {
     });
   }
 
+  /**
+   * The visitor's consent decision: 'granted' sends what is queued, in order; 'denied' deletes
+   * the queue (each event reported as `dropped`, reason `consent_denied`) and stores or sends
+   * nothing until granted; 'pending' queues without sending. `{ categories }` grants when any
+   * category is true and travels in `context.consent.categoryPreferences`. Stored for every tab
+   * of the origin: the latest decision wins.
+   */
+  consent(update: ConsentUpdate): void {
+    this.#guard('consent', [update], () => {
+      const decided = toConsent(update);
+      storeConsent(decided);
+      this.#apply(decided);
+    });
+  }
+
+  #apply(consent: Consent): void {
+    this.#consent = consent;
+    this.#log?.('consent', consent);
+    if (consent.state === 'pending') return;
+    const held = this.#held.splice(0);
+    if (consent.state === 'denied') {
+      if (held.length) this.#emitter.emit('dropped', { reason: 'consent_denied', count: held.length, messageIds: held.map((r) => r.messageId) });
+      void this.#purge();
+    } else {
+      for (const r of held) this.queue!.push(r);
+      this.#flusher?.schedule(0);
+    }
+  }
+
+  /**
+   * Once what this tab has buffered is written, the shared queue is emptied. Before the store
+   * is open there is no flusher yet: the end of #open purges then.
+   */
+  async #purge(): Promise<void> {
+    await this.queue!.settled();
+    await this.#flusher?.purge().catch((err: unknown) => this.#emitError(err));
+  }
+
   /** The current identity; before load() the ids are not known yet. */
   user(): Readonly<UserState> {
     if (!this.#identity) return { anonymousId: '', userId: null, traits: {} };
@@ -234,10 +290,11 @@ export class Analytics {
       storage: this.store?.kind ?? 'none',
       queued: this.store ? await this.store.count() : 0,
       buffered: this.queue?.pendingWrites() ?? this.#preload.length,
-      inFlight: this.#flusher?.inFlightCount() ?? 0,
-      backoff: { ...(this.#flusher?.backoffState() ?? { attempt: 0, nextAttemptAt: 0, status: 0 }) },
+      inFlight: 0,
+      backoff: { attempt: 0, nextAttemptAt: 0, status: 0 },
+      flushing: false,
+      ...this.#flusher?.status(),
       online: nav?.onLine !== false,
-      flushing: this.#flusher?.isDraining() ?? false,
       anyTabFlushing: this.#flushLock ? await this.#flushLock.held() : false,
       lock: this.#flushLock?.kind ?? 'none',
     };
@@ -282,6 +339,9 @@ export class Analytics {
   }
 
   #enqueue(type: EventType, fields: Partial<FerryEvent>, options: CallOptions | undefined): void {
+    const { state, categories } = this.#consent;
+    if (state === 'denied') return this.#emitter.emit('dropped', { reason: 'consent_denied', count: 1, messageIds: [] });
+    if (categories) options = { ...options, context: { consent: { categoryPreferences: categories }, ...options?.context } };
     const now = this.#callTimeMs ?? Date.now();
     const middleware = this.#options!.middleware;
     let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now) : null;
@@ -310,7 +370,10 @@ export class Analytics {
       this.#emitter.emit('dropped', { reason: problem, count: 1, messageIds: messageId ? [messageId] : [] });
       throw new FerryError(problem, `${type}(): ${detail}; not queued`);
     }
-    this.queue!.push({ json, messageId, enqueuedAt: Date.now() });
+    this.#log?.(type, json);
+    const record = { json, messageId, enqueuedAt: Date.now() };
+    if (state === 'pending' && !this.#options!.persistWhilePending) this.#held.push(record);
+    else this.queue!.push(record);
   }
 
   #written(count: number, evicted: Array<{ id: string; messageId: string }>, overQuota: Array<{ id: string; messageId: string }>): void {

@@ -1,5 +1,6 @@
 import { DEFAULT_BACKOFF, MAX_BATCH_BYTES } from '../protocol/index.js';
 import { FerryError } from '../protocol/errors.js';
+import type { ConsentUpdate } from './consent.js';
 
 export interface RetryOptions {
   /** First backoff window; doubles per failed attempt (full jitter). */
@@ -29,6 +30,14 @@ export interface LoadOptions {
   storage?: 'auto' | 'localStorage' | 'memory';
   /** Middleware: each event passes through in order; return null to drop it. */
   middleware?: Array<(event: Record<string, unknown>) => Record<string, unknown> | null>;
+  /** The visitor's consent as known at load; see consent(). Without it (and nothing stored) events are sent. */
+  consent?: ConsentUpdate;
+  /** While consent is pending, keep events in storage (true, the default) or in this page's memory only. */
+  persistWhilePending?: boolean;
+  /** Honour Global Privacy Control: a browser that sends it starts denied. */
+  gpc?: boolean;
+  /** Log each event, send and answer to the console (also `?ferry_debug=1` in the page's URL). */
+  debug?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -44,6 +53,10 @@ export interface ResolvedOptions {
   readonly cookie: boolean;
   readonly storage: 'auto' | 'localStorage' | 'memory';
   readonly middleware: ReadonlyArray<(event: Record<string, unknown>) => Record<string, unknown> | null>;
+  readonly consent: ConsentUpdate | undefined;
+  readonly persistWhilePending: boolean;
+  readonly gpc: boolean;
+  readonly debug: boolean | undefined;
 }
 
 /** Numeric options, with their defaults (one place) and largest allowed values. */
@@ -62,7 +75,7 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
   if (typeof user?.writeKey !== 'string' || user.writeKey === '') {
     throw new FerryError('invalid_call', 'load(): writeKey is required');
   }
-  const numbers: Record<string, number> = {};
+  const numbers = {} as Record<(typeof NUMERIC)[number][0], number>;
   const given: Record<string, unknown> = { ...user, ...user.retry };
   for (const [name, fallback, max] of NUMERIC) {
     const value = given[name] ?? fallback;
@@ -76,14 +89,15 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
     writeKey: user.writeKey,
     endpoint,
     batchUrl: `${endpoint}/v1/batch`,
-    flushAt: numbers.flushAt!,
-    flushIntervalMs: numbers.flushIntervalMs!,
-    maxBatchBytes: numbers.maxBatchBytes!,
-    maxQueueEvents: numbers.maxQueueEvents!,
-    maxEventAgeMs: numbers.maxEventAgeMs!,
-    retry: Object.freeze({ baseMs: numbers.baseMs!, capMs: numbers.capMs! }),
+    // The numbers, flushAt to maxEventAgeMs (baseMs and capMs ride along unused at this level).
+    ...numbers,
+    retry: Object.freeze({ baseMs: numbers.baseMs, capMs: numbers.capMs }),
     cookie: user.cookie !== false,
     storage: user.storage ?? 'auto',
     middleware: Object.freeze([...(user.middleware ?? [])]),
+    consent: user.consent,
+    persistWhilePending: user.persistWhilePending !== false,
+    gpc: !!user.gpc,
+    debug: user.debug,
   });
 }
