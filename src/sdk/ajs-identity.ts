@@ -9,6 +9,11 @@ import { attempt, readCookie } from './cookies.js';
 export function analyticsJsId(name: 'ajs_anonymous_id' | 'ajs_user_id'): string | null {
   const raw = readCookie(name) ?? attempt(() => localStorage.getItem(name));
   if (!raw) return null;
-  const parsed = attempt(() => JSON.parse(raw) as unknown) ?? raw;
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // unquoted: the id itself
+  }
   return typeof parsed === 'string' || typeof parsed === 'number' ? String(parsed) || null : null;
 }
