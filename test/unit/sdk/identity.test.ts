@@ -67,9 +67,18 @@ describe('identity', () => {
   });
 
   it.each([
-    ['cookies, JSON-quoted as analytics.js writes them', () => (document.cookie = 'ajs_anonymous_id=%22aid-1%22; Path=/', document.cookie = 'ajs_user_id=%22u-1%22; Path=/'), 'aid-1', 'u-1'],
-    ['raw cookies', () => (document.cookie = 'ajs_anonymous_id=aid-2; Path=/', document.cookie = 'ajs_user_id=u-2; Path=/'), 'aid-2', 'u-2'],
-    ['localStorage, JSON-quoted, with a numeric userId', () => (localStorage.setItem('ajs_anonymous_id', '"aid-3"'), localStorage.setItem('ajs_user_id', '4217')), 'aid-3', '4217'],
+    ['cookies, JSON-quoted as analytics.js writes them', (): void => {
+      document.cookie = 'ajs_anonymous_id=%22aid-1%22; Path=/';
+      document.cookie = 'ajs_user_id=%22u-1%22; Path=/';
+    }, 'aid-1', 'u-1'],
+    ['raw cookies', (): void => {
+      document.cookie = 'ajs_anonymous_id=aid-2; Path=/';
+      document.cookie = 'ajs_user_id=u-2; Path=/';
+    }, 'aid-2', 'u-2'],
+    ['localStorage, JSON-quoted, with a numeric userId', (): void => {
+      localStorage.setItem('ajs_anonymous_id', '"aid-3"');
+      localStorage.setItem('ajs_user_id', '4217');
+    }, 'aid-3', '4217'],
     ['an anonymous visitor', () => localStorage.setItem('ajs_anonymous_id', 'aid-4'), 'aid-4', null],
   ] as const)('adopts the identity analytics.js left in %s, once', (_, plant, anonymousId, userId) => {
     plant();
