@@ -8,8 +8,9 @@ import { attempt } from './cookies.js';
  *
  * One session per origin, whatever the number of tabs: its state lives in localStorage, read
  * and written once per task (a tab's event extends the session for the others too), or in this
- * page's memory where localStorage throws. Two tabs that start a session in the same
- * millisecond range may each start one; the last write wins for the events after.
+ * page's memory where localStorage throws. Two tabs whose first events race (read, read, write,
+ * write) may each start a session; the events after follow the last one written. Every event
+ * counts, even one a middleware drops afterwards.
  */
 
 export interface SessionContext extends Arrival {
