@@ -14,6 +14,7 @@ import { openStore } from './open-store.js';
 import { resolveOptions, type LoadOptions, type ResolvedOptions } from './options.js';
 import type { NewRecord, QueueStore, StoreKind } from './queue-store.js';
 import { WriteQueue } from './queue.js';
+import { endSession, sessionContext, startSession } from './session.js';
 
 export type Properties = Record<string, unknown>;
 export type Traits = Record<string, unknown>;
@@ -38,10 +39,17 @@ export interface SdkState {
   lock: FlushLock['kind'] | 'none';
 }
 
-const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush', 'consent']);
+const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush', 'consent', 'setAnonymousId', 'startSession', 'endSession']);
 
 function required(method: string, what: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
+}
+
+/** An id: a non-empty string, or a number sent as a string (as analytics.js does). */
+function idOf(method: string, what: string, value: unknown): string {
+  const id = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  required(method, what, id);
+  return id as string;
 }
 
 /**
@@ -84,7 +92,7 @@ export class Analytics {
     this.#consent = consentAtLoad(options.consent, options.gpc);
     this.#options = options;
     this.#log = debugLog(options.debug);
-    this.#identity = new Identity(options.cookie);
+    this.#identity = new Identity(options.cookie, options.cookieDomain);
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
       (count, evicted, overQuota) => this.#written(count, evicted, overQuota),
@@ -187,7 +195,7 @@ export class Analytics {
   }
 
   /** identify([userId], [traits], [options]): a new userId starts fresh traits; traits persist. */
-  identify(userIdOrTraits?: string | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
+  identify(userIdOrTraits?: string | number | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
     this.#guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
       let userId: string | null | undefined;
       let traits: Traits | undefined;
@@ -196,8 +204,7 @@ export class Analytics {
         traits = userIdOrTraits;
         options = traitsOrOptions as CallOptions | undefined;
       } else {
-        if (userIdOrTraits != null) required('identify', 'userId', userIdOrTraits);
-        userId = userIdOrTraits;
+        userId = userIdOrTraits == null ? userIdOrTraits : idOf('identify', 'userId', userIdOrTraits);
         traits = isPlainObject(traitsOrOptions) ? traitsOrOptions : undefined;
         options = maybeOptions;
       }
@@ -206,20 +213,18 @@ export class Analytics {
     });
   }
 
-  group(groupId: string, traits?: Traits, options?: CallOptions): void {
+  group(groupId: string | number, traits?: Traits, options?: CallOptions): void {
     this.#guard('group', [groupId, traits, options], () => {
-      required('group', 'groupId', groupId);
-      this.#enqueue('group', { groupId, traits: isPlainObject(traits) ? traits : {} }, options);
+      this.#enqueue('group', { groupId: idOf('group', 'groupId', groupId), traits: isPlainObject(traits) ? traits : {} }, options);
     });
   }
 
   /** alias(userId, [previousId]): previousId defaults to the current userId, else anonymousId. */
-  alias(userId: string, previousId?: string, options?: CallOptions): void {
+  alias(userId: string | number, previousId?: string | number, options?: CallOptions): void {
     this.#guard('alias', [userId, previousId, options], () => {
-      required('alias', 'userId', userId);
       const state = this.#identity!.get();
-      const prev = typeof previousId === 'string' && previousId ? previousId : (state.userId ?? state.anonymousId);
-      this.#enqueue('alias', { previousId: prev, userId }, options);
+      const prev = typeof previousId === 'number' || (typeof previousId === 'string' && previousId) ? idOf('alias', 'previousId', previousId) : (state.userId ?? state.anonymousId);
+      this.#enqueue('alias', { previousId: prev, userId: idOf('alias', 'userId', userId) }, options);
     });
   }
 
@@ -266,6 +271,24 @@ export class Analytics {
   async #purge(): Promise<void> {
     await this.queue!.settled();
     await this.#flusher?.purge().catch((err: unknown) => this.#emitError(err));
+  }
+
+  /** Names the visitor: this anonymousId is kept (and shared with the other tabs) until reset(). */
+  setAnonymousId(anonymousId: string): void {
+    this.#guard('setAnonymousId', [anonymousId], () => {
+      required('setAnonymousId', 'anonymousId', anonymousId);
+      this.#identity!.setAnonymousId(anonymousId);
+    });
+  }
+
+  /** Starts a new session now, for every tab of the origin: the next event carries sessionStart. */
+  startSession(): void {
+    this.#guard('startSession', [], startSession);
+  }
+
+  /** Ends the current session; a new one starts with the next event. */
+  endSession(): void {
+    this.#guard('endSession', [], endSession);
   }
 
   /** The current identity; before load() the ids are not known yet. */
@@ -344,7 +367,8 @@ export class Analytics {
     if (categories) options = { ...options, context: { consent: { categoryPreferences: categories }, ...options?.context } };
     const now = this.#callTimeMs ?? Date.now();
     const middleware = this.#options!.middleware;
-    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now) : null;
+    const session = sessionContext(now, this.#options!.sessionTimeoutMs);
+    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now, session) : null;
     const built = event?.messageId;
     for (const mw of middleware) {
       event = mw(event!);
@@ -359,7 +383,7 @@ export class Analytics {
     let detail = `over ${MAX_EVENT_BYTES} bytes`;
     try {
       if (event) json = JSON.stringify(event);
-      else ({ messageId, json } = buildEventJson(type, fields, this.#identity!.get(), options, now));
+      else ({ messageId, json } = buildEventJson(type, fields, this.#identity!.get(), options, now, session));
       // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
       if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) problem = 'event_too_large';
     } catch (err) {

@@ -26,6 +26,10 @@ export interface LoadOptions {
   retry?: RetryOptions;
   /** Set false to keep the identity in localStorage only. */
   cookie?: boolean;
+  /** The identity cookies' domain; default the registrable domain (probed), so subdomains share the ids. '' keeps them to this host. */
+  cookieDomain?: string;
+  /** A session ends after this long without events (all tabs of the origin count). */
+  sessionTimeoutMs?: number;
   /** Force a storage backend (tests, or pages that forbid IndexedDB). */
   storage?: 'auto' | 'localStorage' | 'memory';
   /** Middleware: each event passes through in order; return null to drop it. */
@@ -51,6 +55,8 @@ export interface ResolvedOptions {
   readonly maxEventAgeMs: number;
   readonly retry: Readonly<Required<RetryOptions>>;
   readonly cookie: boolean;
+  readonly cookieDomain: string | undefined;
+  readonly sessionTimeoutMs: number;
   readonly storage: 'auto' | 'localStorage' | 'memory';
   readonly middleware: ReadonlyArray<(event: Record<string, unknown>) => Record<string, unknown> | null>;
   readonly consent: ConsentUpdate | undefined;
@@ -60,13 +66,14 @@ export interface ResolvedOptions {
 }
 
 /** Numeric options, with their defaults (one place) and largest allowed values. */
-const NUMERIC: ReadonlyArray<[name: 'flushAt' | 'flushIntervalMs' | 'maxBatchBytes' | 'maxQueueEvents' | 'maxEventAgeMs' | 'baseMs' | 'capMs', fallback: number, max: number]> = [
+const NUMERIC: ReadonlyArray<[name: 'flushAt' | 'flushIntervalMs' | 'maxBatchBytes' | 'maxQueueEvents' | 'maxEventAgeMs' | 'sessionTimeoutMs' | 'baseMs' | 'capMs', fallback: number, max: number]> = [
   ['flushAt', 100, 10_000],
   ['flushIntervalMs', 1000, 2 ** 31],
   // Under the server's 500 KB, leaving room for the envelope.
   ['maxBatchBytes', 450 * 1024, MAX_BATCH_BYTES],
   ['maxQueueEvents', 10_000, 2 ** 31],
   ['maxEventAgeMs', 7 * 24 * 3600_000, 2 ** 53],
+  ['sessionTimeoutMs', 30 * 60_000, 2 ** 53],
   ['baseMs', DEFAULT_BACKOFF.baseMs, 2 ** 31],
   ['capMs', DEFAULT_BACKOFF.capMs, 2 ** 31],
 ];
@@ -93,6 +100,8 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
     ...numbers,
     retry: Object.freeze({ baseMs: numbers.baseMs, capMs: numbers.capMs }),
     cookie: user.cookie !== false,
+    cookieDomain: user.cookieDomain,
+    sessionTimeoutMs: numbers.sessionTimeoutMs!,
     storage: user.storage ?? 'auto',
     middleware: Object.freeze([...(user.middleware ?? [])]),
     consent: user.consent,

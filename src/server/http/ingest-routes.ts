@@ -4,6 +4,7 @@ import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
 import { MAX_BATCH_EVENTS } from '../../protocol/limits.js';
 import { httpError } from '../errors.js';
 import type { Ingester, IngestItem } from '../ingest/ingester.js';
+import type { IpPolicy } from '../ingest/client-ip.js';
 import { envelopeOf, prepareEvents, type PrepareOptions } from '../ingest/prepare.js';
 import type { Metrics } from '../metrics.js';
 
@@ -16,10 +17,12 @@ export interface IngestRoutesOptions {
   maxBatchBytes: number;
   /** userIds / anonymousIds whose events are refused (kept current by the admin API). */
   suppressed: ReadonlySet<string>;
+  /** Each source's `ip` option (`keep` when it has none). */
+  ipPolicies: ReadonlyMap<string, IpPolicy>;
 }
 
 /** The Segment-compatible routes: `/batch` and one route per event type (and their short forms). */
-export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scope, { ingester, metrics, maxEventBytes, maxBatchBytes, suppressed }) => {
+export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scope, { ingester, metrics, maxEventBytes, maxBatchBytes, suppressed, ipPolicies }) => {
   scope.addHook('onResponse', async (req, reply) => {
     if (req.method === 'POST') metrics.requests.inc({ status: String(reply.statusCode) });
   });
@@ -28,6 +31,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scop
     maxEventBytes,
     suppressed,
     unexpected: (index, err) => req.log.warn({ err, index }, 'an event failed unexpectedly; rejected alone'),
+    requestIp: req.ip,
+    ip: ipPolicies.get(req.source) ?? 'keep',
   });
 
   async function respond(reply: FastifyReply, source: string, items: IngestItem[], rejected: RejectedEvent[], receivedAt: number): Promise<BatchResponse> {

@@ -1,6 +1,7 @@
 import type { EventType, RejectedEvent } from '../../protocol/events.js';
 import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
 import { isPlainObject } from '../../protocol/json.js';
+import { contextWithIp, type IpPolicy } from './client-ip.js';
 import type { IngestItem } from './ingester.js';
 import { shapeProblem } from './shape.js';
 import { arrival, enrich, validateEvent } from './validate.js';
@@ -14,6 +15,10 @@ export interface PrepareOptions {
   suppressed: ReadonlySet<string>;
   /** Told about an event that failed in an unforeseen way (it is rejected either way). */
   unexpected: (index: number, err: unknown) => void;
+  /** The client's address as the HTTP layer sees it (trustProxy applied): `context.ip` where the event has none. */
+  requestIp?: string;
+  /** The source's `ip` option. */
+  ip: IpPolicy;
 }
 
 /** What a batch carries besides its events; its context is already checked against the limits. */
@@ -34,7 +39,7 @@ function prepareOne(raw: unknown, forced: EventType | undefined, envelope: Envel
   if (suppressed.size > 0 && (suppressed.has(String(v.event.userId)) || suppressed.has(String(v.event.anonymousId)))) {
     return { ok: false, code: 'suppressed', reason: 'the user is suppressed: their events are not collected' };
   }
-  const event = envelope.context ? { ...v.event, context: { ...envelope.context, ...(v.event.context ?? {}) } } : v.event;
+  const event = { ...v.event, context: contextWithIp({ ...envelope.context, ...v.event.context }, options.requestIp, options.ip) };
   const enriched = enrich(event, at);
   const json = JSON.stringify(enriched);
   const bytes = Buffer.byteLength(json);
