@@ -4,9 +4,10 @@ import { MAX_EVENT_BYTES } from '../protocol/limits.js';
 import { isPlainObject } from '../protocol/json.js';
 import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, buildEventJson, currentPage, type CallOptions } from './event-builder.js';
+import { buildEvent, buildEventJson, currentPage, prepareContext, type CallOptions } from './event-builder.js';
 import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
 import { Identity, type UserState } from './identity.js';
+import { whenIdle } from './idle.js';
 import { createFlushLock, type FlushLock } from './lock.js';
 import { openStore } from './open-store.js';
 import { resolveOptions, type LoadOptions, type ResolvedOptions } from './options.js';
@@ -106,6 +107,12 @@ export class Analytics {
     });
     this.queue!.attach(store);
     this.#listen();
+    // The first reads of the time zone (ICU), localStorage and cookies cost milliseconds: paid
+    // while the page is idle rather than by its first call, when that comes later.
+    whenIdle(() => {
+      prepareContext();
+      this.#identity?.get();
+    });
     await this.#flusher.start();
   }
 
