@@ -6,9 +6,10 @@ import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
 import { CONSENT_KEY, consentAtLoad, storeConsent, storedConsent, toConsent, type Consent, type ConsentUpdate } from './consent.js';
 import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, buildEventJson, currentPage, type CallOptions } from './event-builder.js';
+import { buildEvent, buildEventJson, currentPage, prepareContext, type CallOptions } from './event-builder.js';
 import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
 import { Identity, type UserState } from './identity.js';
+import { whenIdle } from './idle.js';
 import { createFlushLock, type FlushLock } from './lock.js';
 import { openStore } from './open-store.js';
 import { resolveOptions, type LoadOptions, type ResolvedOptions } from './options.js';
@@ -125,6 +126,12 @@ export class Analytics {
     });
     this.queue!.attach(store);
     this.#listen();
+    // The first reads of the time zone (ICU), localStorage and cookies cost milliseconds: paid
+    // while the page is idle rather than by its first call, when that comes later.
+    whenIdle(() => {
+      prepareContext();
+      this.#identity?.get();
+    });
     await this.#flusher.start();
     if (this.#consent.state === 'denied') await this.#purge();
   }

@@ -58,6 +58,7 @@ it('a retry timer that fires while the failed drain is still finishing is not lo
     store,
     queue,
     options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', retry: { baseMs: 5, capMs: 20 } }),
+    consented: () => true,
     emitter: new Emitter(),
     lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
     compress: async (text) => new TextEncoder().encode(text),
