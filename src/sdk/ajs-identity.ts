@@ -1,4 +1,4 @@
-import { attempt, readCookie } from './cookies.js';
+import { getLocal, readCookie } from './cookies.js';
 
 /**
  * An id analytics.js (classic or analytics-next) left behind: `ajs_anonymous_id` /
@@ -7,7 +7,7 @@ import { attempt, readCookie } from './cookies.js';
  * a site moving from analytics.js keeps its visitors.
  */
 export function analyticsJsId(name: 'ajs_anonymous_id' | 'ajs_user_id'): string | null {
-  const raw = readCookie(name) ?? attempt(() => localStorage.getItem(name));
+  const raw = readCookie(name) ?? getLocal(name);
   if (!raw) return null;
   let parsed: unknown = raw;
   try {

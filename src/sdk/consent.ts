@@ -1,5 +1,6 @@
 import { FerryError } from '../protocol/errors.js';
 import { isPlainObject } from '../protocol/json.js';
+import { attempt, getLocalJson, setLocal } from './cookies.js';
 
 export type ConsentState = 'pending' | 'granted' | 'denied';
 /** A decision as the page states it: a state, or per-category preferences (any true grants, all false denies). */
@@ -27,19 +28,12 @@ export function toConsent(update: unknown): Consent {
 
 /** The stored decision, if any (and readable). */
 export function storedConsent(): Consent | undefined {
-  try {
-    return toConsent(JSON.parse(localStorage.getItem(CONSENT_KEY)!));
-  } catch {
-    return undefined;
-  }
+  return attempt(() => toConsent(getLocalJson(CONSENT_KEY)));
 }
 
 export function storeConsent(consent: Consent): void {
-  try {
-    localStorage.setItem(CONSENT_KEY, JSON.stringify(consent.categories ? { categories: consent.categories } : consent.state));
-  } catch {
-    // unusable storage: this tab still honours it
-  }
+  // Unusable storage: this tab still honours it.
+  setLocal(CONSENT_KEY, JSON.stringify(consent.categories ? { categories: consent.categories } : consent.state));
 }
 
 /**

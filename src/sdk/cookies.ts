@@ -13,6 +13,21 @@ export function attempt<T>(fn: () => T): T | undefined {
   }
 }
 
+/** localStorage's value, null when absent or when storage throws. */
+export function getLocal(key: string): string | null {
+  return attempt(() => localStorage.getItem(key)) ?? null;
+}
+
+/** The JSON stored under `key`: null when absent, undefined when unreadable (storage throws, bad JSON). */
+export function getLocalJson(key: string): unknown {
+  return attempt(() => JSON.parse(localStorage.getItem(key)!) as unknown);
+}
+
+/** `null` removes. */
+export function setLocal(key: string, value: string | null): void {
+  attempt(() => (value === null ? localStorage.removeItem(key) : localStorage.setItem(key, value)));
+}
+
 export function readCookie(name: string): string | null {
   const match = attempt(() => document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`)));
   return match ? attempt(() => decodeURIComponent(match[1]!)) || null : null;

@@ -1,7 +1,7 @@
 import { uuidv4 } from '../protocol/uuid.js';
 import { isPlainObject } from '../protocol/json.js';
 import { analyticsJsId } from './ajs-identity.js';
-import { attempt, probeCookieDomain, readCookie, writeCookie } from './cookies.js';
+import { getLocal, getLocalJson, probeCookieDomain, readCookie, setLocal, writeCookie } from './cookies.js';
 
 /**
  * anonymousId, userId and traits, kept in localStorage; the ids are mirrored into
@@ -34,12 +34,12 @@ export class Identity {
   }
 
   #read(key: string): string | null {
-    const value = attempt(() => localStorage.getItem(key)) ?? null;
+    const value = getLocal(key);
     return value === null && this.#useCookie && key !== TRAITS ? readCookie(key) : value;
   }
 
   #write(key: string, value: string | null): void {
-    attempt(() => (value === null ? localStorage.removeItem(key) : localStorage.setItem(key, value)));
+    setLocal(key, value);
     if (this.#useCookie && key !== TRAITS) writeCookie(key, value, (this.#domain ??= probeCookieDomain()));
   }
 
@@ -56,7 +56,7 @@ export class Identity {
     }
     // Write back so that localStorage and cookie agree whichever one survived.
     this.#write(AID, anonymousId);
-    const traits = attempt(() => JSON.parse(this.#read(TRAITS) ?? '{}') as unknown);
+    const traits = getLocalJson(TRAITS);
     this.#state = { anonymousId, userId, traits: isPlainObject(traits) ? traits : {} };
     return this.#state;
   }

@@ -1,5 +1,5 @@
 import { arrival, type Arrival } from './campaign.js';
-import { attempt } from './cookies.js';
+import { attempt, getLocalJson, setLocal } from './cookies.js';
 
 /**
  * Sessions: `context.sessionId` (the session's start, epoch ms, as Amplitude and RudderStack
@@ -33,7 +33,7 @@ let arrived = false;
 function save(stored: Stored | null): void {
   memory = stored;
   task = undefined;
-  attempt(() => (stored ? localStorage.setItem(KEY, JSON.stringify(stored)) : localStorage.removeItem(KEY)));
+  setLocal(KEY, stored && JSON.stringify(stored));
 }
 
 function fresh(nowMs: number): Stored {
@@ -43,7 +43,7 @@ function fresh(nowMs: number): Stored {
 /** The session context of an event made at `nowMs`; starts a session after `timeoutMs` without events. */
 export function sessionContext(nowMs: number, timeoutMs: number): SessionContext {
   if (task) return task;
-  const read = attempt(() => JSON.parse(localStorage.getItem(KEY)!) as Stored | null);
+  const read = getLocalJson(KEY) as Stored | null | undefined;
   let stored = read === undefined ? memory : read;
   if (typeof stored?.sessionId !== 'number' || !(nowMs - stored.at <= timeoutMs)) stored = fresh(nowMs);
   if (!arrived) {
