@@ -86,22 +86,21 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
   const given: Record<string, unknown> = { ...user, ...user.retry };
   for (const [name, fallback, max] of NUMERIC) {
     const value = given[name] ?? fallback;
-    if (typeof value !== 'number' || !(value > 0 && value <= max) || Math.floor(value) !== value) {
+    if (!Number.isInteger(value) || !((value as number) > 0 && (value as number) <= max)) {
       throw new FerryError('invalid_call', `load(): ${name} must be an integer in 1..${max}, got ${String(value)}`);
     }
-    numbers[name] = value;
+    numbers[name] = value as number;
   }
   const endpoint = (user.endpoint ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
   return Object.freeze({
     writeKey: user.writeKey,
     endpoint,
     batchUrl: `${endpoint}/v1/batch`,
-    // The numbers, flushAt to maxEventAgeMs (baseMs and capMs ride along unused at this level).
+    // The numbers, flushAt to sessionTimeoutMs (baseMs and capMs ride along unused at this level).
     ...numbers,
     retry: Object.freeze({ baseMs: numbers.baseMs, capMs: numbers.capMs }),
     cookie: user.cookie !== false,
     cookieDomain: user.cookieDomain,
-    sessionTimeoutMs: numbers.sessionTimeoutMs!,
     storage: user.storage ?? 'auto',
     middleware: Object.freeze([...(user.middleware ?? [])]),
     consent: user.consent,
