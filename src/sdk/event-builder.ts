@@ -26,18 +26,18 @@ function readStaticContext(): Omit<EventContext, 'page'> {
   if (staticContext) return staticContext;
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   const scr = (globalThis as { screen?: Screen }).screen;
-  const ctx: Omit<EventContext, 'page'> = { library: { name: LIBRARY_NAME, version: VERSION } };
-  if (nav?.userAgent) ctx.userAgent = nav.userAgent;
-  if (nav?.language) ctx.locale = nav.language;
+  const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
+  // What the browser does not tell is left out: JSON drops the undefined keys.
+  const ctx: Omit<EventContext, 'page'> = {
+    library: { name: LIBRARY_NAME, version: VERSION },
+    userAgent: nav?.userAgent || undefined,
+    locale: nav?.language || undefined,
+    screen: scr && { width: scr.width, height: scr.height, ...(dpr && { density: dpr }) },
+  };
   try {
-    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (tz) ctx.timezone = tz;
+    ctx.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
   } catch {
     // Intl without time zone data: leave it out.
-  }
-  if (scr) {
-    const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
-    ctx.screen = dpr ? { width: scr.width, height: scr.height, density: dpr } : { width: scr.width, height: scr.height };
   }
   staticContext = ctx;
   return ctx;
@@ -79,7 +79,7 @@ function pageContext(): EventContext['page'] | undefined {
 function currentContext(): EventContext {
   if (!taskContext) {
     const page = pageContext();
-    taskContext = page ? { ...readStaticContext(), page } : { ...readStaticContext() };
+    taskContext = { ...readStaticContext(), ...(page && { page }) };
     queueMicrotask(() => (taskContext = taskContextJson = undefined));
   }
   return taskContext;
