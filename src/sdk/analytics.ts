@@ -186,18 +186,14 @@ export class Analytics {
       }
       const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
       const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
-      const fields: Partial<FerryEvent> = { properties: { ...currentPage(), ...properties, ...(name ? { name } : {}), ...(category ? { category } : {}) } };
-      if (name) fields.name = name;
-      if (category) fields.category = category;
-      this.#enqueue('page', fields, options);
+      const named = { ...(name && { name }), ...(category && { category }) };
+      this.#enqueue('page', { ...named, properties: { ...currentPage(), ...properties, ...named } }, options);
     });
   }
 
   screen(name?: string, properties?: Properties, options?: CallOptions): void {
     this.#guard('screen', [name, properties, options], () => {
-      const fields: Partial<FerryEvent> = { properties: isPlainObject(properties) ? properties : {} };
-      if (typeof name === 'string' && name) fields.name = name;
-      this.#enqueue('screen', fields, options);
+      this.#enqueue('screen', { ...(typeof name === 'string' && name && { name }), properties: isPlainObject(properties) ? properties : {} }, options);
     });
   }
 
