@@ -7,7 +7,7 @@ import { CONSENT_KEY, consentAtLoad, storeConsent, storedConsent, toConsent, typ
 import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
 import { buildEvent, buildEventJson, currentPage, prepareContext, type CallOptions } from './event-builder.js';
-import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
+import { Flusher, isOffline, type BackoffState, type FlushResult } from './flusher.js';
 import { Identity, type UserState } from './identity.js';
 import { whenIdle } from './idle.js';
 import { createFlushLock, type FlushLock } from './lock.js';
@@ -311,7 +311,6 @@ export class Analytics {
 
   /** What the SDK is doing right now: for dashboards, tests and the demo page. */
   async state(): Promise<SdkState> {
-    const nav = (globalThis as { navigator?: Navigator }).navigator;
     return {
       storage: this.store?.kind ?? 'none',
       queued: this.store ? await this.store.count() : 0,
@@ -320,7 +319,7 @@ export class Analytics {
       backoff: { attempt: 0, nextAttemptAt: 0, status: 0 },
       flushing: false,
       ...this.#flusher?.status(),
-      online: nav?.onLine !== false,
+      online: !isOffline(),
       anyTabFlushing: this.#flushLock ? await this.#flushLock.held() : false,
       lock: this.#flushLock?.kind ?? 'none',
     };

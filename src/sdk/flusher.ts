@@ -49,7 +49,7 @@ export interface FlusherDeps {
 
 type Sendable = NewRecord & { chunk?: number };
 
-function isOffline(): boolean {
+export function isOffline(): boolean {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   return nav?.onLine === false;
 }
