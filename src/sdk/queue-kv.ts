@@ -1,7 +1,7 @@
 import type { AppendResult, NewRecord, QueueRecord, QueueStore } from './queue-store.js';
 
-/** The part of the Storage interface the queue uses (localStorage, or a Map for memory). */
-type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> & { keys(): Iterable<string> };
+/** The part of the Storage interface the queue uses (localStorage itself, or a Map for memory). */
+type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 /**
  * An event's key says everything the queue's order and size need, so that reading a batch or
@@ -35,13 +35,19 @@ const MAX_CHARS = 2_000_000;
  */
 export class KeyValueStore implements QueueStore {
   readonly #kv: KeyValue;
+  readonly #keys: () => Iterable<string>;
   readonly #events: string;
   readonly #meta: string;
   readonly #page = Math.random().toString(36).slice(2, 10);
   #seq = 0;
 
-  constructor(readonly kind: 'localStorage' | 'memory', kv: KeyValue, writeKey: string) {
+  /**
+   * `keys` lists every key of `kv`; for localStorage, one call for all of them: key(i) in a loop
+   * costs a copy of the key list per call in some engines.
+   */
+  constructor(readonly kind: 'localStorage' | 'memory', kv: KeyValue, writeKey: string, keys: () => Iterable<string> = () => Object.keys(kv)) {
     this.#kv = kv;
+    this.#keys = keys;
     this.#events = `ferry_q_${writeKey}_e_`;
     this.#meta = `ferry_q_${writeKey}_m_`;
   }
@@ -49,7 +55,7 @@ export class KeyValueStore implements QueueStore {
   /** Every queued event's slot, oldest first. */
   #slots(): Slot[] {
     const pages = new Map<string, Slot[]>();
-    for (const key of this.#kv.keys()) {
+    for (const key of this.#keys()) {
       if (!key.startsWith(this.#events)) continue;
       const [at, page, seq, chars, ...id] = key.slice(this.#events.length).split('.');
       const slot = { key, at: parseInt(at!, 36), page: page!, seq: parseInt(seq!, 36), chars: parseInt(chars!, 36), id: id.join('.') };
@@ -158,8 +164,7 @@ export function memoryStore(): QueueStore {
     getItem: (k) => map.get(k) ?? null,
     setItem: (k, v) => void map.set(k, v),
     removeItem: (k) => void map.delete(k),
-    keys: () => map.keys(),
-  }, '');
+  }, '', () => map.keys());
 }
 
 /** Throws when localStorage is unusable, so the caller can fall back to memory. */
@@ -169,11 +174,5 @@ export function localStorageStore(writeKey: string): QueueStore {
   const probe = `ferry_q_${writeKey}_probe`;
   ls.setItem(probe, '1');
   ls.removeItem(probe);
-  return new KeyValueStore('localStorage', {
-    getItem: (k) => ls.getItem(k),
-    setItem: (k, v) => ls.setItem(k, v),
-    removeItem: (k) => ls.removeItem(k),
-    // One call for all the keys: key(i) in a loop costs a copy of the key list per call in some engines.
-    keys: () => Object.keys(ls),
-  }, writeKey);
+  return new KeyValueStore('localStorage', ls, writeKey);
 }

@@ -23,6 +23,7 @@ it('never has an event on the wire twice at once: a drain that read a batch befo
     options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9' }),
     emitter: new Emitter(),
     lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
+    consented: () => true,
     // The drain's compression waits until the test lets it go.
     compress: async (text) => {
       await gate;
@@ -57,6 +58,7 @@ it('a retry timer that fires while the failed drain is still finishing is not lo
     store,
     queue,
     options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', retry: { baseMs: 5, capMs: 20 } }),
+    consented: () => true,
     emitter: new Emitter(),
     lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
     compress: async (text) => new TextEncoder().encode(text),
