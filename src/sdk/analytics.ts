@@ -6,7 +6,7 @@ import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
 import { CONSENT_KEY, consentAtLoad, storeConsent, storedConsent, toConsent, type Consent, type ConsentUpdate } from './consent.js';
 import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, buildEventJson, currentPage, prepareContext, type CallOptions } from './event-builder.js';
+import { buildEvent, buildEventJson, currentPage, readStaticContext, type CallOptions } from './event-builder.js';
 import { Flusher, isOffline, type BackoffState, type FlushResult } from './flusher.js';
 import { Identity, type UserState } from './identity.js';
 import { whenIdle } from './idle.js';
@@ -129,7 +129,7 @@ export class Analytics {
     // The first reads of the time zone (ICU), localStorage and cookies cost milliseconds: paid
     // while the page is idle rather than by its first call, when that comes later.
     whenIdle(() => {
-      prepareContext();
+      readStaticContext();
       this.#identity?.get();
     });
     await this.#flusher.start();

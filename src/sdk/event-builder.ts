@@ -22,7 +22,13 @@ export interface IdentitySnapshot {
 /** The parts of the context that cannot change during a page's life, read once. */
 let staticContext: Omit<EventContext, 'page'> | undefined;
 
-function readStaticContext(): Omit<EventContext, 'page'> {
+/**
+ * The context that never changes, read once; analytics.ts also calls this ahead of the first
+ * event, while the page is idle. A renderer's first Intl call (the time zone) loads ICU:
+ * 60–300 ms in headless Chromium on the 2-core machine, which the page's first track() (often
+ * inside a click handler) would otherwise pay.
+ */
+export function readStaticContext(): Omit<EventContext, 'page'> {
   if (staticContext) return staticContext;
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   const scr = (globalThis as { screen?: Screen }).screen;
@@ -41,15 +47,6 @@ function readStaticContext(): Omit<EventContext, 'page'> {
   }
   staticContext = ctx;
   return ctx;
-}
-
-/**
- * Reads the context that never changes ahead of the first event. A renderer's first Intl call
- * (the time zone) loads ICU: 60–300 ms in headless Chromium on the 2-core machine, which the
- * page's first track() (often inside a click handler) would otherwise pay.
- */
-export function prepareContext(): void {
-  readStaticContext();
 }
 
 /**
