@@ -10,19 +10,14 @@ const serverExternal = [...Object.keys(pkg.dependencies), /^node:/];
 // Type checking is `npm run typecheck`; the build only transpiles, so it stays fast.
 const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'demo/**/*.ts'], compilerOptions: { sourceMap: true, declaration: false, noEmitOnError: false, outDir: undefined }, noForceEmit: false, outputToFilesystem: false });
 /**
- * Property names private to the SDK's classes, never part of the public API, the wire format
- * or stored data, are shortened like local variables (as preact does with its mangle list).
- * Only distinctive names are listed, so that nothing in fflate can collide, and none
- * may equal a key of a returned object (state().inFlight, state().lock...): the e2e tests read
- * those through the built bundle.
+ * Minified without a list of property names to mangle: the SDK's internals are native #private
+ * members and module-level functions or closures, which terser shortens by itself.
  */
-const PRIVATE_PROPS = ['again', 'callTimeMs', 'deps', 'detach', 'draining', 'emitError', 'emitter', 'enqueue', 'flusher', 'guard', 'gzipFallback', 'identity', 'keepaliveBytes', 'loadFallback', 'maxEvents', 'mirror', 'onWritten', 'preload', 'readyPromise', 'stopped', 'timerAt', 'useCookie', 'writing', 'written', 'writtenSinceFlush', 'setBackoff', 'drain', 'drop', 'unacknowledged', 'forget', 'pendingWrites', 'settled', 'inFlightCount', 'isDraining', 'backoffState', 'flushOnExit', 'listeners', 'schedule', 'attach', 'timer', 'scheduled', 'pending', 'closed', 'flushLock', 'compress', 'sending', 'chain', 'busy', 'sync', 'save', 'mirror', 'MIRROR_MAX', 'keepaliveBytes'];
 const min = () => terser({
   ecma: 2022,
   module: true,
   toplevel: true,
   compress: { passes: 3, pure_getters: true, unsafe: true, unsafe_arrows: true, unsafe_methods: true },
-  mangle: { properties: { regex: new RegExp(`^(${PRIVATE_PROPS.join('|')})$`) } },
 });
 
 export default [

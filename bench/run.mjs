@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in one run, printed as markdown tables.
 import { runSdkBench, sdkTable } from './sdk.mjs';
+import { runPeerBench, peerTable } from './sdk-peers.mjs';
 import { runServerBench, serverTable } from './server.mjs';
 import { runRoutingBench, routingTable } from './routing.mjs';
 import { runClaimBench, claimTable } from './claim.mjs';
@@ -12,6 +13,12 @@ if (!only || only === 'sdk') {
   console.log('## SDK (headless Chromium)\n');
   console.log(sdkTable(await runSdkBench()));
   console.log();
+  console.log('### Beside other browser SDKs (headless Chromium, a fresh profile each)\n');
+  const peers = await runPeerBench();
+  console.log(peerTable(peers));
+  console.log();
+  // The bench fails only when something could not be measured.
+  if (peers.unmeasured.length) process.exitCode = 1;
 }
 if (!only || only === 'server') {
   console.log('## Ingestion server (SQLite, synchronous=FULL, loopback)\n');

@@ -3,15 +3,19 @@ import { FerryError, type ErrorCode } from '../protocol/errors.js';
 import { MAX_EVENT_BYTES } from '../protocol/limits.js';
 import { isPlainObject } from '../protocol/json.js';
 import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
+import { CONSENT_KEY, consentAtLoad, storeConsent, storedConsent, toConsent, type Consent, type ConsentUpdate } from './consent.js';
+import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, buildEventJson, currentPage, type CallOptions } from './event-builder.js';
-import { Flusher, type BackoffState, type FlushResult } from './flusher.js';
+import { buildEvent, buildEventJson, currentPage, readStaticContext, type CallOptions } from './event-builder.js';
+import { Flusher, isOffline, type BackoffState, type FlushResult } from './flusher.js';
 import { Identity, type UserState } from './identity.js';
+import { whenIdle } from './idle.js';
 import { createFlushLock, type FlushLock } from './lock.js';
 import { openStore } from './open-store.js';
 import { resolveOptions, type LoadOptions, type ResolvedOptions } from './options.js';
-import type { QueueStore, StoreKind } from './queue-store.js';
+import type { NewRecord, QueueStore, StoreKind } from './queue-store.js';
 import { WriteQueue } from './queue.js';
+import { endSession, sessionContext, startSession } from './session.js';
 
 export type Properties = Record<string, unknown>;
 export type Traits = Record<string, unknown>;
@@ -36,10 +40,17 @@ export interface SdkState {
   lock: FlushLock['kind'] | 'none';
 }
 
-const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush']);
+const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush', 'consent', 'setAnonymousId', 'startSession', 'endSession']);
 
 function required(method: string, what: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
+}
+
+/** An id: a non-empty string, or a number sent as a string (as analytics.js does). */
+function idOf(method: string, what: string, value: unknown): string {
+  const id = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  required(method, what, id);
+  return id as string;
 }
 
 /**
@@ -61,6 +72,10 @@ export class Analytics {
   #writtenSinceFlush = 0;
   #detach: Array<() => void> = [];
   #closed = false;
+  #consent: Consent = { state: 'granted' };
+  /** Events made while consent is pending, kept in memory only (persistWhilePending: false). */
+  #held: Array<Omit<NewRecord, 'id'>> = [];
+  #log: DebugLog | undefined;
 
   readonly #gzipFallback: GzipLoader | undefined;
 
@@ -75,8 +90,10 @@ export class Analytics {
   load(userOptions: LoadOptions): Promise<void> {
     if (this.#readyPromise) return this.#readyPromise;
     const options = resolveOptions(userOptions);
+    this.#consent = consentAtLoad(options.consent, options.gpc);
     this.#options = options;
-    this.#identity = new Identity(options.cookie);
+    this.#log = debugLog(options.debug);
+    this.#identity = new Identity(options.cookie, options.cookieDomain);
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
       (count, evicted, overQuota) => this.#written(count, evicted, overQuota),
@@ -103,10 +120,20 @@ export class Analytics {
       lock: this.#flushLock,
       compress: createCompressor(this.#gzipFallback),
       queue: this.queue!,
+      // The latest decision of any tab, else this tab's (storage unusable).
+      consented: () => (storedConsent() ?? this.#consent).state === 'granted',
+      log: this.#log,
     });
     this.queue!.attach(store);
     this.#listen();
+    // The first reads of the time zone (ICU), localStorage and cookies cost milliseconds: paid
+    // while the page is idle rather than by its first call, when that comes later.
+    whenIdle(() => {
+      readStaticContext();
+      this.#identity?.get();
+    });
     await this.#flusher.start();
+    if (this.#consent.state === 'denied') await this.#purge();
   }
 
   #listen(): void {
@@ -125,7 +152,13 @@ export class Analytics {
     add(win as EventTarget, 'pagehide', exit);
     add(win as EventTarget, 'online', () => void this.#flusher?.flush(false));
     // identify() or reset() in another tab: this tab's next event carries the same user.
-    add(win as EventTarget, 'storage', (e) => this.#identity?.changed((e as StorageEvent).key));
+    add(win as EventTarget, 'storage', (e) => {
+      const key = (e as StorageEvent).key;
+      this.#identity?.changed(key);
+      // Another tab decided: the latest decision wins here too.
+      const decided = key === CONSENT_KEY && storedConsent();
+      if (decided) this.#apply(decided);
+    });
   }
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {
@@ -153,23 +186,19 @@ export class Analytics {
       }
       const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
       const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
-      const fields: Partial<FerryEvent> = { properties: { ...currentPage(), ...properties, ...(name ? { name } : {}), ...(category ? { category } : {}) } };
-      if (name) fields.name = name;
-      if (category) fields.category = category;
-      this.#enqueue('page', fields, options);
+      const named = { ...(name && { name }), ...(category && { category }) };
+      this.#enqueue('page', { ...named, properties: { ...currentPage(), ...properties, ...named } }, options);
     });
   }
 
   screen(name?: string, properties?: Properties, options?: CallOptions): void {
     this.#guard('screen', [name, properties, options], () => {
-      const fields: Partial<FerryEvent> = { properties: isPlainObject(properties) ? properties : {} };
-      if (typeof name === 'string' && name) fields.name = name;
-      this.#enqueue('screen', fields, options);
+      this.#enqueue('screen', { ...(typeof name === 'string' && name && { name }), properties: isPlainObject(properties) ? properties : {} }, options);
     });
   }
 
   /** identify([userId], [traits], [options]): a new userId starts fresh traits; traits persist. */
-  identify(userIdOrTraits?: string | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
+  identify(userIdOrTraits?: string | number | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
     this.#guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
       let userId: string | null | undefined;
       let traits: Traits | undefined;
@@ -178,8 +207,7 @@ export class Analytics {
         traits = userIdOrTraits;
         options = traitsOrOptions as CallOptions | undefined;
       } else {
-        if (userIdOrTraits != null) required('identify', 'userId', userIdOrTraits);
-        userId = userIdOrTraits;
+        userId = userIdOrTraits == null ? userIdOrTraits : idOf('identify', 'userId', userIdOrTraits);
         traits = isPlainObject(traitsOrOptions) ? traitsOrOptions : undefined;
         options = maybeOptions;
       }
@@ -188,20 +216,18 @@ export class Analytics {
     });
   }
 
-  group(groupId: string, traits?: Traits, options?: CallOptions): void {
+  group(groupId: string | number, traits?: Traits, options?: CallOptions): void {
     this.#guard('group', [groupId, traits, options], () => {
-      required('group', 'groupId', groupId);
-      this.#enqueue('group', { groupId, traits: isPlainObject(traits) ? traits : {} }, options);
+      this.#enqueue('group', { groupId: idOf('group', 'groupId', groupId), traits: isPlainObject(traits) ? traits : {} }, options);
     });
   }
 
   /** alias(userId, [previousId]): previousId defaults to the current userId, else anonymousId. */
-  alias(userId: string, previousId?: string, options?: CallOptions): void {
+  alias(userId: string | number, previousId?: string | number, options?: CallOptions): void {
     this.#guard('alias', [userId, previousId, options], () => {
-      required('alias', 'userId', userId);
       const state = this.#identity!.get();
-      const prev = typeof previousId === 'string' && previousId ? previousId : (state.userId ?? state.anonymousId);
-      this.#enqueue('alias', { previousId: prev, userId }, options);
+      const prev = typeof previousId === 'number' || (typeof previousId === 'string' && previousId) ? idOf('alias', 'previousId', previousId) : (state.userId ?? state.anonymousId);
+      this.#enqueue('alias', { previousId: prev, userId: idOf('alias', 'userId', userId) }, options);
     });
   }
 
@@ -210,6 +236,62 @@ export class Analytics {
     this.#guard('reset', [], () => {
       this.#identity!.reset();
     });
+  }
+
+  /**
+   * The visitor's consent decision: 'granted' sends what is queued, in order; 'denied' deletes
+   * the queue (each event reported as `dropped`, reason `consent_denied`) and stores or sends
+   * nothing until granted; 'pending' queues without sending. `{ categories }` grants when any
+   * category is true and travels in `context.consent.categoryPreferences`. Stored for every tab
+   * of the origin: the latest decision wins.
+   */
+  consent(update: ConsentUpdate): void {
+    this.#guard('consent', [update], () => {
+      const decided = toConsent(update);
+      storeConsent(decided);
+      this.#apply(decided);
+    });
+  }
+
+  #apply(consent: Consent): void {
+    this.#consent = consent;
+    this.#log?.('consent', consent);
+    if (consent.state === 'pending') return;
+    const held = this.#held.splice(0);
+    if (consent.state === 'denied') {
+      if (held.length) this.#emitter.emit('dropped', { reason: 'consent_denied', count: held.length, messageIds: held.map((r) => r.messageId) });
+      void this.#purge();
+    } else {
+      for (const r of held) this.queue!.push(r);
+      this.#flusher?.schedule(0);
+    }
+  }
+
+  /**
+   * Once what this tab has buffered is written, the shared queue is emptied. Before the store
+   * is open there is no flusher yet: the end of #open purges then.
+   */
+  async #purge(): Promise<void> {
+    await this.queue!.settled();
+    await this.#flusher?.purge().catch((err: unknown) => this.#emitError(err));
+  }
+
+  /** Names the visitor: this anonymousId is kept (and shared with the other tabs) until reset(). */
+  setAnonymousId(anonymousId: string): void {
+    this.#guard('setAnonymousId', [anonymousId], () => {
+      required('setAnonymousId', 'anonymousId', anonymousId);
+      this.#identity!.setAnonymousId(anonymousId);
+    });
+  }
+
+  /** Starts a new session now, for every tab of the origin: the next event carries sessionStart. */
+  startSession(): void {
+    this.#guard('startSession', [], startSession);
+  }
+
+  /** Ends the current session; a new one starts with the next event. */
+  endSession(): void {
+    this.#guard('endSession', [], endSession);
   }
 
   /** The current identity; before load() the ids are not known yet. */
@@ -229,15 +311,15 @@ export class Analytics {
 
   /** What the SDK is doing right now: for dashboards, tests and the demo page. */
   async state(): Promise<SdkState> {
-    const nav = (globalThis as { navigator?: Navigator }).navigator;
     return {
       storage: this.store?.kind ?? 'none',
       queued: this.store ? await this.store.count() : 0,
       buffered: this.queue?.pendingWrites() ?? this.#preload.length,
-      inFlight: this.#flusher?.inFlightCount() ?? 0,
-      backoff: { ...(this.#flusher?.backoffState() ?? { attempt: 0, nextAttemptAt: 0, status: 0 }) },
-      online: nav?.onLine !== false,
-      flushing: this.#flusher?.isDraining() ?? false,
+      inFlight: 0,
+      backoff: { attempt: 0, nextAttemptAt: 0, status: 0 },
+      flushing: false,
+      ...this.#flusher?.status(),
+      online: !isOffline(),
       anyTabFlushing: this.#flushLock ? await this.#flushLock.held() : false,
       lock: this.#flushLock?.kind ?? 'none',
     };
@@ -282,9 +364,13 @@ export class Analytics {
   }
 
   #enqueue(type: EventType, fields: Partial<FerryEvent>, options: CallOptions | undefined): void {
+    const { state, categories } = this.#consent;
+    if (state === 'denied') return this.#emitter.emit('dropped', { reason: 'consent_denied', count: 1, messageIds: [] });
+    if (categories) options = { ...options, context: { consent: { categoryPreferences: categories }, ...options?.context } };
     const now = this.#callTimeMs ?? Date.now();
     const middleware = this.#options!.middleware;
-    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now) : null;
+    const session = sessionContext(now, this.#options!.sessionTimeoutMs);
+    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now, session) : null;
     const built = event?.messageId;
     for (const mw of middleware) {
       event = mw(event!);
@@ -299,7 +385,7 @@ export class Analytics {
     let detail = `over ${MAX_EVENT_BYTES} bytes`;
     try {
       if (event) json = JSON.stringify(event);
-      else ({ messageId, json } = buildEventJson(type, fields, this.#identity!.get(), options, now));
+      else ({ messageId, json } = buildEventJson(type, fields, this.#identity!.get(), options, now, session));
       // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
       if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) problem = 'event_too_large';
     } catch (err) {
@@ -310,7 +396,10 @@ export class Analytics {
       this.#emitter.emit('dropped', { reason: problem, count: 1, messageIds: messageId ? [messageId] : [] });
       throw new FerryError(problem, `${type}(): ${detail}; not queued`);
     }
-    this.queue!.push({ json, messageId, enqueuedAt: Date.now() });
+    this.#log?.(type, json);
+    const record = { json, messageId, enqueuedAt: Date.now() };
+    if (state === 'pending' && !this.#options!.persistWhilePending) this.#held.push(record);
+    else this.queue!.push(record);
   }
 
   #written(count: number, evicted: Array<{ id: string; messageId: string }>, overQuota: Array<{ id: string; messageId: string }>): void {

@@ -25,10 +25,10 @@ export type Listener<K extends EventName> = (payload: AnalyticsEvents[K]) => voi
 
 /** A tiny typed emitter; a throwing listener never breaks the SDK or the other listeners. */
 export class Emitter {
-  private listeners: { [K in EventName]?: Array<Listener<K>> } = {};
+  readonly #listeners: { [K in EventName]?: Array<Listener<K>> } = {};
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {
-    const list = (this.listeners[name] ??= []) as Array<Listener<K>>;
+    const list = (this.#listeners[name] ??= []) as Array<Listener<K>>;
     list.push(listener);
     return () => {
       const i = list.indexOf(listener);
@@ -37,7 +37,7 @@ export class Emitter {
   }
 
   emit<K extends EventName>(name: K, payload: AnalyticsEvents[K]): void {
-    const list = this.listeners[name] as Array<Listener<K>> | undefined;
+    const list = this.#listeners[name] as Array<Listener<K>> | undefined;
     if (!list) return;
     for (const listener of list.slice()) {
       try {

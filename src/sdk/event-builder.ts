@@ -22,22 +22,28 @@ export interface IdentitySnapshot {
 /** The parts of the context that cannot change during a page's life, read once. */
 let staticContext: Omit<EventContext, 'page'> | undefined;
 
-function readStaticContext(): Omit<EventContext, 'page'> {
+/**
+ * The context that never changes, read once; analytics.ts also calls this ahead of the first
+ * event, while the page is idle. A renderer's first Intl call (the time zone) loads ICU:
+ * 60–300 ms in headless Chromium on the 2-core machine, which the page's first track() (often
+ * inside a click handler) would otherwise pay.
+ */
+export function readStaticContext(): Omit<EventContext, 'page'> {
   if (staticContext) return staticContext;
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   const scr = (globalThis as { screen?: Screen }).screen;
-  const ctx: Omit<EventContext, 'page'> = { library: { name: LIBRARY_NAME, version: VERSION } };
-  if (nav?.userAgent) ctx.userAgent = nav.userAgent;
-  if (nav?.language) ctx.locale = nav.language;
+  const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
+  // What the browser does not tell is left out: JSON drops the undefined keys.
+  const ctx: Omit<EventContext, 'page'> = {
+    library: { name: LIBRARY_NAME, version: VERSION },
+    userAgent: nav?.userAgent || undefined,
+    locale: nav?.language || undefined,
+    screen: scr && { width: scr.width, height: scr.height, ...(dpr && { density: dpr }) },
+  };
   try {
-    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (tz) ctx.timezone = tz;
+    ctx.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
   } catch {
     // Intl without time zone data: leave it out.
-  }
-  if (scr) {
-    const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
-    ctx.screen = dpr ? { width: scr.width, height: scr.height, density: dpr } : { width: scr.width, height: scr.height };
   }
   staticContext = ctx;
   return ctx;
@@ -49,18 +55,28 @@ function readStaticContext(): Omit<EventContext, 'page'> {
  */
 let taskContext: EventContext | undefined;
 let taskContextJson: string | undefined;
+/** The per-event part (the session) that taskContextJson was serialized with. */
+let taskExtra: object | undefined;
 
 function pageContext(): EventContext['page'] | undefined {
   const loc = (globalThis as { location?: Location }).location;
   const doc = (globalThis as { document?: Document }).document;
   if (!loc) return undefined;
-  return { path: loc.pathname, referrer: doc?.referrer ?? '', search: loc.search, title: doc?.title ?? '', url: loc.href };
+  // The page's own name for itself where it has one (as analytics.js reads it), with this
+  // visit's query when it names none: one URL for the page's many addresses.
+  let url: URL | Location = loc;
+  try {
+    url = new URL(doc!.querySelector<HTMLLinkElement>('link[rel=canonical]')!.href);
+  } catch {
+    // no canonical link, or not a URL: the address bar's
+  }
+  return { path: url.pathname, referrer: doc?.referrer ?? '', search: loc.search, title: doc?.title ?? '', url: url === loc || url.search ? url.href : url.href + loc.search };
 }
 
 function currentContext(): EventContext {
   if (!taskContext) {
     const page = pageContext();
-    taskContext = page ? { ...readStaticContext(), page } : { ...readStaticContext() };
+    taskContext = { ...readStaticContext(), ...(page && { page }) };
     queueMicrotask(() => (taskContext = taskContextJson = undefined));
   }
   return taskContext;
@@ -92,10 +108,10 @@ function baseEvent(type: EventType, fields: Partial<FerryEvent>, identity: Ident
   return event;
 }
 
-/** Builds a complete Segment-spec event; nothing here touches storage. */
-export function buildEvent(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number): FerryEvent {
+/** Builds a complete Segment-spec event; nothing here touches storage. `extra` joins the automatic context. */
+export function buildEvent(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number, extra?: object): FerryEvent {
   const event = baseEvent(type, fields, identity, options, nowMs);
-  event.context = { ...currentContext(), ...options?.context };
+  event.context = { ...currentContext(), ...extra, ...options?.context };
   return event;
 }
 
@@ -104,9 +120,10 @@ export function buildEvent(type: EventType, fields: Partial<FerryEvent>, identit
  * automatic context is serialized once per task and appended, so a call serializes only its
  * own fields.
  */
-export function buildEventJson(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number): { messageId: string; json: string } {
+export function buildEventJson(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number, extra?: object): { messageId: string; json: string } {
   const event = baseEvent(type, fields, identity, options, nowMs);
   const context = currentContext();
-  taskContextJson ??= JSON.stringify(context);
+  // The session part is one object per task, but for the event that starts a session.
+  if (!taskContextJson || extra !== taskExtra) taskContextJson = JSON.stringify({ ...context, ...(taskExtra = extra) });
   return { messageId: event.messageId, json: `${JSON.stringify(event).slice(0, -1)},"context":${taskContextJson}}` };
 }

@@ -3,6 +3,8 @@ import { retryDelayMs } from '../protocol/retry.js';
 import { FerryError } from '../protocol/errors.js';
 
 import { rejectedIndexes, verdict, type Verdict } from './answer-policy.js';
+import type { SdkState } from './analytics.js';
+import type { DebugLog } from './debug.js';
 import type { Emitter } from './emitter.js';
 import type { FlushLock } from './lock.js';
 import type { ResolvedOptions } from './options.js';
@@ -18,7 +20,7 @@ export interface FlushResult {
   sent: number;
   /** Events still queued afterwards. */
   remaining: number;
-  reason?: 'offline' | 'backoff' | 'failed' | 'unauthorized';
+  reason?: 'offline' | 'backoff' | 'failed' | 'unauthorized' | 'consent';
 }
 
 export interface BackoffState {
@@ -38,13 +40,16 @@ export interface FlusherDeps {
   lock: FlushLock;
   compress: (text: string) => Promise<Uint8Array>;
   queue: WriteQueue;
+  /** Whether the latest consent decision of the origin allows sending now. */
+  consented: () => boolean;
+  log?: DebugLog | undefined;
   now?: () => number;
   random?: () => number;
 }
 
 type Sendable = NewRecord & { chunk?: number };
 
-function isOffline(): boolean {
+export function isOffline(): boolean {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   return nav?.onLine === false;
 }
@@ -123,17 +128,9 @@ export class Flusher {
     this.#channel = undefined;
   }
 
-  backoffState(): Readonly<BackoffState> {
-    return this.#backoff;
-  }
-
-  /** Whether this tab has a batch on the wire for the origin. */
-  isDraining(): boolean {
-    return this.#onWire.length > 0;
-  }
-
-  inFlightCount(): number {
-    return this.#sending.size;
+  /** This tab's part of the SDK's state(): `flushing` while this tab has a batch on the wire. */
+  status(): Pick<SdkState, 'inFlight' | 'backoff' | 'flushing'> {
+    return { inFlight: this.#sending.size, backoff: { ...this.#backoff }, flushing: this.#onWire.length > 0 };
   }
 
   /** Asks for a flush in `delayMs` unless one is already due sooner. */
@@ -186,18 +183,14 @@ export class Flusher {
 
   async #setBackoff(state: BackoffState): Promise<void> {
     this.#backoff = state;
-    this.#tell({ backoff: state });
+    this.#channel?.postMessage({ backoff: state } satisfies TabNews);
     await this.#deps.store.setMeta(BACKOFF_KEY, state);
     this.#deps.emitter.emit('backoff', state);
   }
 
-  #tell(news: TabNews): void {
-    this.#channel?.postMessage(news);
-  }
-
   /** This tab settled (or evicted) these: no other tab may send them again. */
   announce(gone: string[]): void {
-    if (gone.length) this.#tell({ gone });
+    if (gone.length) this.#channel?.postMessage({ gone } satisfies TabNews);
   }
 
   /** One batch under the lock: how many were delivered when the queue may go on, else why it stops. */
@@ -209,6 +202,7 @@ export class Flusher {
     const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent: 0, remaining: await store.count(), reason });
     if (this.#stopped) return fail('failed');
     if (isOffline()) return fail('offline');
+    if (!this.#deps.consented()) return fail('consent');
     const wait = this.#backoff.nextAttemptAt - this.#now();
     if (wait > 0 && !force) {
       this.schedule(wait);
@@ -233,6 +227,8 @@ export class Flusher {
     const batch = takeBatch(oldest, options.maxBatchBytes);
     const body = await this.#deps.compress(envelope(batch, options.writeKey, new Date(this.#now()).toISOString()));
     if (this.#stopped) return fail('failed');
+    // Consent withdrawn (here or in another tab) while this batch was being compressed.
+    if (!this.#deps.consented()) return fail('consent');
     // Page hide sent while this batch was being compressed: its answer first, then read again.
     if (this.#exits.size) return 0;
     this.#onWire = batch;
@@ -272,12 +268,17 @@ export class Flusher {
     return v;
   }
 
+  /** Consent denied: every queued event of the origin is deleted unsent and reported. */
+  async purge(): Promise<void> {
+    await this.#gone(await this.#deps.store.oldest(Infinity), 'consent_denied');
+  }
+
   /** Deletes settled records, here and in every tab's view, and reports a drop when there is a reason. */
   async #gone(records: QueueRecord[], reason?: string): Promise<void> {
     await this.#deps.store.remove(records);
     this.#deps.queue.forget(ids(records));
     this.announce(ids(records));
-    if (reason) this.#deps.emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
+    if (reason && records.length) this.#deps.emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
   }
 
   /**
@@ -296,7 +297,9 @@ export class Flusher {
     mark(1);
     this.#keepaliveBytes += bytes;
     try {
+      this.#deps.log?.('send', messageIds(records));
       const result = await postBatch(this.#deps.options.batchUrl, body, keepalive);
+      this.#deps.log?.('answer', result);
       this.#keepaliveBytes -= bytes;
       return await settle(() => this.#settle(records, result, fromDrain));
     } finally {
@@ -314,7 +317,7 @@ export class Flusher {
    * so that no tab reads events it acknowledged before they are deleted.
    */
   flushOnExit(): void {
-    if (this.#stopped || isOffline() || this.#backoff.nextAttemptAt > this.#now()) return;
+    if (this.#stopped || isOffline() || this.#backoff.nextAttemptAt > this.#now() || !this.#deps.consented()) return;
     const { options } = this.#deps;
     const known = new Map<string, Sendable>();
     for (const r of [...this.#onWire, ...this.#deps.queue.unsettled()]) known.set(r.id, r);

@@ -6,6 +6,7 @@
  */
 import { Analytics, type RecordedCall } from './analytics.js';
 import type { GzipFn } from './compress.js';
+import type { LoadOptions } from './options.js';
 
 interface Stub {
   q?: RecordedCall[];
@@ -20,7 +21,6 @@ declare global {
 const script = document.currentScript as HTMLScriptElement | null;
 const base = script?.src ? script.src.replace(/[^/]*$/, '') : '';
 
-
 const existing = window.ferry;
 if (!(existing instanceof Analytics)) {
   // The fflate fallback is an ES module beside this file, imported only where CompressionStream
@@ -28,24 +28,21 @@ if (!(existing instanceof Analytics)) {
   const analytics = new Analytics(() => import(/* @vite-ignore */ `${base}ferry-gzip.js`).then((m: { gzip: GzipFn }) => m.gzip));
   const calls = (existing as Stub | undefined)?.q ?? [];
   window.ferry = analytics;
-  for (const call of calls) {
-    if (call[0] === 'load') {
-      try {
-        void analytics.load(call[1][0] as Parameters<Analytics['load']>[0]);
-      } catch (err) {
-        console.error('[ferry]', err);
-      }
-    } else {
-      analytics.replay([call]);
-    }
-  }
-  const writeKey = script?.dataset.writeKey;
-  if (writeKey && calls.length === 0) {
+  // A bad load() is the page's mistake: said on the console, the page goes on.
+  const load = (options: LoadOptions) => {
     try {
-      void analytics.load({ writeKey, ...(script?.dataset.endpoint ? { endpoint: script.dataset.endpoint } : {}) });
-      analytics.page();
+      void analytics.load(options);
     } catch (err) {
       console.error('[ferry]', err);
     }
+  };
+  for (const call of calls) {
+    if (call[0] === 'load') load(call[1][0] as LoadOptions);
+    else analytics.replay([call]);
+  }
+  const writeKey = script?.dataset.writeKey;
+  if (writeKey && calls.length === 0) {
+    load({ writeKey, ...(script?.dataset.endpoint ? { endpoint: script.dataset.endpoint } : {}) });
+    analytics.page();
   }
 }

@@ -1,9 +1,12 @@
 import { uuidv4 } from '../protocol/uuid.js';
 import { isPlainObject } from '../protocol/json.js';
+import { analyticsJsId } from './ajs-identity.js';
+import { getLocal, getLocalJson, probeCookieDomain, readCookie, setLocal, writeCookie } from './cookies.js';
 
 /**
  * anonymousId, userId and traits, kept in localStorage; the ids are mirrored into
- * first-party cookies so that they survive a cleared localStorage. Reads prefer
+ * first-party cookies so that they survive a cleared localStorage and reach the site's other
+ * subdomains (the cookies are set on the registrable domain, or `cookieDomain`). Reads prefer
  * localStorage, then the cookie. Storage that throws (sandboxed iframes, disabled
  * cookies) only costs persistence, never the call.
  */
@@ -11,7 +14,6 @@ import { isPlainObject } from '../protocol/json.js';
 const AID = 'ferry_aid';
 const UID = 'ferry_uid';
 const TRAITS = 'ferry_traits';
-const YEAR_S = 31_536_000;
 
 export interface UserState {
   anonymousId: string;
@@ -19,54 +21,43 @@ export interface UserState {
   traits: Record<string, unknown>;
 }
 
-function attempt<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
-
-function readCookie(name: string): string | null {
-  const match = attempt(() => document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`)));
-  return match ? decodeURIComponent(match[1]!) || null : null;
-}
-
-function writeCookie(name: string, value: string | null): void {
-  attempt(() => {
-    const secure = location.protocol === 'https:' ? '; Secure' : '';
-    document.cookie = `${name}=${encodeURIComponent(value ?? '')}; Max-Age=${value === null ? 0 : YEAR_S}; Path=/; SameSite=Lax${secure}`;
-  });
-}
-
 export class Identity {
   #state: UserState | undefined;
 
   readonly #useCookie: boolean;
+  /** The cookies' Domain: the option, else probed at the first write. */
+  #domain: string | undefined;
 
-  constructor(useCookie: boolean) {
+  constructor(useCookie: boolean, cookieDomain?: string) {
     this.#useCookie = useCookie;
+    this.#domain = cookieDomain;
   }
 
   #read(key: string): string | null {
-    const value = attempt(() => localStorage.getItem(key)) ?? null;
+    const value = getLocal(key);
     return value === null && this.#useCookie && key !== TRAITS ? readCookie(key) : value;
   }
 
   #write(key: string, value: string | null): void {
-    attempt(() => (value === null ? localStorage.removeItem(key) : localStorage.setItem(key, value)));
-    if (this.#useCookie && key !== TRAITS) writeCookie(key, value);
+    setLocal(key, value);
+    if (this.#useCookie && key !== TRAITS) writeCookie(key, value, (this.#domain ??= probeCookieDomain()));
   }
 
   /** Loaded lazily on first use, never at import. */
   get(): UserState {
     if (this.#state) return this.#state;
     let anonymousId = this.#read(AID);
-    if (!anonymousId) anonymousId = uuidv4();
+    let userId = this.#read(UID);
+    if (!anonymousId) {
+      // Ferry's first load for this visitor: keep the one analytics.js knew, if it did.
+      anonymousId = analyticsJsId('ajs_anonymous_id') ?? uuidv4();
+      userId ??= analyticsJsId('ajs_user_id');
+      if (userId) this.#write(UID, userId);
+    }
     // Write back so that localStorage and cookie agree whichever one survived.
     this.#write(AID, anonymousId);
-    const traits = attempt(() => JSON.parse(this.#read(TRAITS) ?? '{}') as unknown);
-    this.#state = { anonymousId, userId: this.#read(UID), traits: isPlainObject(traits) ? traits : {} };
+    const traits = getLocalJson(TRAITS);
+    this.#state = { anonymousId, userId, traits: isPlainObject(traits) ? traits : {} };
     return this.#state;
   }
 
@@ -81,6 +72,12 @@ export class Identity {
     if (traits) state.traits = { ...state.traits, ...traits };
     this.#write(TRAITS, JSON.stringify(state.traits));
     return state;
+  }
+
+  /** setAnonymousId(): the page names the visitor (an id from its own backend, another SDK). */
+  setAnonymousId(anonymousId: string): void {
+    this.get().anonymousId = anonymousId;
+    this.#write(AID, anonymousId);
   }
 
   /** A new anonymousId, written at once so that other tabs pick up this one and make none of their own. */

@@ -21,18 +21,6 @@ function webLocks(): LockManagerLike | undefined {
   return nav?.locks && typeof nav.locks.request === 'function' ? nav.locks : undefined;
 }
 
-class WebLock implements FlushLock {
-  readonly kind = 'web-locks' as const;
-  constructor(private readonly locks: LockManagerLike, private readonly name: string) {}
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.locks.request(this.name, fn);
-  }
-  async held(): Promise<boolean> {
-    const state = await this.locks.query?.();
-    return !!state?.held?.some((l) => l.name === this.name);
-  }
-}
-
 /**
  * Without Web Locks (browsers older than 2022) there is no cross-tab lock: each tab sends on its
  * own (the flusher already keeps one drain at a time per tab), and the server's dedupe by
@@ -42,5 +30,12 @@ const noLock: FlushLock = { kind: 'tab', withLock: (fn) => fn(), held: async () 
 
 export function createFlushLock(writeKey: string): FlushLock {
   const locks = webLocks();
-  return locks ? new WebLock(locks, `ferry-flush-${writeKey}`) : noLock;
+  const name = `ferry-flush-${writeKey}`;
+  return locks
+    ? {
+        kind: 'web-locks',
+        withLock: (fn) => locks.request(name, fn),
+        held: async () => !!(await locks.query?.())?.held?.some((l) => l.name === name),
+      }
+    : noLock;
 }

@@ -8,10 +8,6 @@ export interface FallbackInfo {
   reason: string;
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
 /**
  * IndexedDB, else localStorage, else memory. Each step down is reported through
  * `onFallback`, so a page never loses durability without being told.
@@ -24,10 +20,10 @@ export async function openStore(
   let reason = '';
   if (preference === 'auto') {
     try {
-      if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
+      // Where indexedDB is missing, its first use throws "ReferenceError: indexedDB is not defined".
       return await IdbStore.open(writeKey);
     } catch (err) {
-      reason = message(err);
+      reason = String(err);
     }
   }
   if (preference !== 'memory') {
@@ -36,7 +32,7 @@ export async function openStore(
       if (preference === 'auto') onFallback({ from: 'indexeddb', to: 'localStorage', reason });
       return store;
     } catch (err) {
-      reason = reason ? `${reason}; ${message(err)}` : message(err);
+      reason = reason ? `${reason}; ${String(err)}` : String(err);
     }
   }
   const from = preference === 'auto' ? 'indexeddb' : preference;

@@ -31,7 +31,7 @@ export class WriteQueue {
    */
   #appending: NewRecord[] = [];
   #scheduled = false;
-  private store: QueueStore | undefined;
+  #store: QueueStore | undefined;
   #writing: Promise<void> = Promise.resolve();
   /** id -> record for this tab's unsettled records, oldest first (Map keeps insertion order). */
   readonly #mirror = new Map<string, QueueRecord>();
@@ -49,13 +49,13 @@ export class WriteQueue {
   }
 
   attach(store: QueueStore): void {
-    this.store = store;
+    this.#store = store;
     if (this.#buffer.length > 0) this.#schedule();
   }
 
   push(record: Omit<NewRecord, 'id'>): void {
     this.#buffer.push({ id: localId(), ...record });
-    if (this.store) this.#schedule();
+    if (this.#store) this.#schedule();
   }
 
   #schedule(): void {
@@ -72,7 +72,7 @@ export class WriteQueue {
   }
 
   async #write(records: NewRecord[]): Promise<void> {
-    const store = this.store!;
+    const store = this.#store!;
     try {
       const { stored, evicted, overQuota = [] } = await store.append(records, this.#maxEvents());
       for (const r of stored) {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, DEFAULT_DEDUPE_WINDOW_HOURS } from '../protocol/limits.js';
 import { EVENT_TYPES } from '../protocol/events.js';
+import type { IpPolicy } from './ingest/client-ip.js';
 
 export interface RetryConfig {
   baseMs: number;
@@ -71,6 +72,11 @@ export interface SourceConfig {
   writeKeys: string[];
   /** Destination names this source feeds; all when omitted. */
   destinations?: string[];
+  /**
+   * `context.ip` of this source's events (filled from the request where the client sent none):
+   * `keep` it, `anonymize` it (IPv4 /24, IPv6 /48), or `drop` it.
+   */
+  ip: IpPolicy;
   /** Options served to analytics.js in its settings (GET /v1/projects/:writeKey/settings). */
   analyticsJs?: { batching?: { size: number; timeoutMs: number } };
   /** Checked at ingestion (ingest/tracking-plan.ts). */
@@ -122,7 +128,8 @@ export interface ServerConfig {
   /**
    * Who may connect as a proxy and be believed about the client's address (X-Forwarded-For):
    * false (nobody, the default), true (anybody: only behind a proxy you own), a hop count, or
-   * addresses / CIDR ranges. Only the public listener uses it (logs); no decision rests on it.
+   * addresses / CIDR ranges. Only the public listener uses it: for logs and for the `context.ip`
+   * it fills in (see sources[].ip); no decision rests on it.
    */
   trustProxy: boolean | number | string | string[];
   /** The operator listener: admin API and metrics, apart from the public ingestion listener. */
@@ -279,6 +286,7 @@ const schema = {
               unplannedEvents: { enum: ['allow', 'violation'], default: 'allow' },
             },
           },
+          ip: { enum: ['keep', 'anonymize', 'drop'], default: 'keep' },
           analyticsJs: {
             type: 'object',
             additionalProperties: false,

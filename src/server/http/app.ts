@@ -52,7 +52,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
     await ingestion.register(ingestBody, { maxBatchBytes: config.maxBatchBytes });
     await ingestion.register(writeKeyAuth, { sources: config.sources });
-    await ingestion.register(ingestRoutes, { ingester: deps.ingester, metrics: deps.metrics, maxEventBytes: config.maxEventBytes, maxBatchBytes: config.maxBatchBytes, suppressed: deps.suppressed, plans: deps.plans, violations: deps.violations });
+    await ingestion.register(ingestRoutes, { ingester: deps.ingester, metrics: deps.metrics, maxEventBytes: config.maxEventBytes, maxBatchBytes: config.maxBatchBytes, suppressed: deps.suppressed, plans: deps.plans, violations: deps.violations, ipPolicies: new Map(config.sources.map((s) => [s.name, s.ip])) });
   }, { prefix: '/v1' });
 
   // The settings third-party browser SDKs fetch (same CORS as ingestion: any site embeds them).

@@ -4,6 +4,7 @@ import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
 import { MAX_BATCH_EVENTS } from '../../protocol/limits.js';
 import { httpError } from '../errors.js';
 import type { Ingester, IngestItem } from '../ingest/ingester.js';
+import type { IpPolicy } from '../ingest/client-ip.js';
 import { envelopeOf, prepareEvents, type PrepareOptions } from '../ingest/prepare.js';
 import type { Metrics } from '../metrics.js';
 import type { PlanCheck, PlanViolation } from '../ingest/tracking-plan.js';
@@ -21,10 +22,12 @@ export interface IngestRoutesOptions {
   plans: ReadonlyMap<string, PlanCheck>;
   /** Told of a request's violations: those flagged in stored events (not duplicates) and those rejected. */
   violations: (source: string, flagged: PlanViolation[], rejected: PlanViolation[]) => Promise<void>;
+  /** Each source's `ip` option (`keep` when it has none). */
+  ipPolicies: ReadonlyMap<string, IpPolicy>;
 }
 
 /** The Segment-compatible routes: `/batch` and one route per event type (and their short forms). */
-export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scope, { ingester, metrics, maxEventBytes, maxBatchBytes, suppressed, plans, violations }) => {
+export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scope, { ingester, metrics, maxEventBytes, maxBatchBytes, suppressed, plans, violations, ipPolicies }) => {
   scope.addHook('onResponse', async (req, reply) => {
     if (req.method === 'POST') metrics.requests.inc({ status: String(reply.statusCode) });
   });
@@ -34,6 +37,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (scop
     suppressed,
     plan: plans.get(req.source),
     unexpected: (index, err) => req.log.warn({ err, index }, 'an event failed unexpectedly; rejected alone'),
+    requestIp: req.ip,
+    ip: ipPolicies.get(req.source) ?? 'keep',
   });
 
   async function respond(reply: FastifyReply, source: string, items: IngestItem[], rejected: RejectedEvent[], planRejections: PlanViolation[], receivedAt: number): Promise<BatchResponse> {

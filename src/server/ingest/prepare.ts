@@ -1,6 +1,7 @@
 import type { EventType, RejectedEvent } from '../../protocol/events.js';
 import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
 import { isPlainObject } from '../../protocol/json.js';
+import { contextWithIp, type IpPolicy } from './client-ip.js';
 import type { IngestItem } from './ingester.js';
 import { shapeProblem } from './shape.js';
 import type { PlanCheck, PlanViolation } from './tracking-plan.js';
@@ -17,6 +18,10 @@ export interface PrepareOptions {
   plan?: PlanCheck;
   /** Told about an event that failed in an unforeseen way (it is rejected either way). */
   unexpected: (index: number, err: unknown) => void;
+  /** The client's address as the HTTP layer sees it (trustProxy applied): `context.ip` where the event has none. */
+  requestIp?: string;
+  /** The source's `ip` option. */
+  ip: IpPolicy;
 }
 
 /** What a batch carries besides its events; its context is already checked against the limits. */
@@ -39,7 +44,7 @@ function prepareOne(raw: unknown, forced: EventType | undefined, envelope: Envel
   }
   const violation = options.plan?.(v.event) ?? null;
   if (violation?.reject) return { ok: false, code: 'invalid_event', reason: `the tracking plan refuses it: ${violation.messages.join('; ')}`, violation };
-  let event = envelope.context ? { ...v.event, context: { ...envelope.context, ...(v.event.context ?? {}) } } : v.event;
+  let event = { ...v.event, context: contextWithIp({ ...envelope.context, ...v.event.context }, options.requestIp, options.ip) };
   // Under a plan, context.violations is the server's word: a client's own is replaced or removed.
   if (options.plan && (violation || event.context?.violations !== undefined)) {
     const { violations: _client, ...context } = event.context ?? {};

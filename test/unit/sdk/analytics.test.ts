@@ -111,10 +111,14 @@ describe('calls', () => {
 
   it('merges a per-call context over the automatic one, with the same result as the fast path otherwise', async () => {
     const { a, requests } = make();
+    // The session's first event alone carries sessionStart.
+    a.track('first');
     a.track('plain', { n: 1 });
     a.track('with context', { n: 2 }, { context: { campaign: { name: 'spring' } }, timestamp: '2026-01-02T03:04:05.000Z' });
     await a.flush();
-    const [plain, withContext] = requests.flatMap((r) => r.body.batch) as Array<Record<string, Record<string, unknown>>>;
+    const [first, plain, withContext] = requests.flatMap((r) => r.body.batch) as Array<Record<string, Record<string, unknown>>>;
+    expect(first!.context).toEqual({ ...plain!.context, sessionStart: true });
+    expect(typeof plain!.context!.sessionId).toBe('number');
     expect(withContext!.context).toEqual({ ...plain!.context, campaign: { name: 'spring' } });
     expect(withContext!.originalTimestamp).toBe('2026-01-02T03:04:05.000Z');
     expect(Object.keys(plain!).sort()).toEqual(Object.keys(withContext!).sort());

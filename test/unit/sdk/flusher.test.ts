@@ -24,6 +24,7 @@ it('never has an event on the wire twice at once: a drain that read a batch befo
     options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9' }),
     emitter: new Emitter(),
     lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
+    consented: () => true,
     // The drain's compression waits until the test lets it go.
     compress: async (text) => {
       await gate;
@@ -58,6 +59,7 @@ it('a retry timer that fires while the failed drain is still finishing is not lo
     store,
     queue,
     options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', retry: { baseMs: 5, capMs: 20 } }),
+    consented: () => true,
     emitter: new Emitter(),
     lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
     compress: async (text) => new TextEncoder().encode(text),
@@ -88,6 +90,7 @@ it('coming online while a drain that saw "offline" is still finishing is not los
     options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9' }),
     emitter: new Emitter(),
     lock: { kind: 'tab', withLock: (fn) => fn(), held: async () => false },
+    consented: () => true,
     compress: async (text) => new TextEncoder().encode(text),
   });
   try {
@@ -146,6 +149,7 @@ it('no tab sends again what a page-hide request of another tab had acknowledged:
       options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', flushAt: 2 }),
       emitter: new Emitter(),
       lock,
+      consented: () => true,
       compress: async (text) => new TextEncoder().encode(text),
     });
     return { queue, flusher };

@@ -65,4 +65,42 @@ describe('identity', () => {
     localStorage.setItem('ferry_traits', '{not json');
     expect(new Identity(true).get().traits).toEqual({});
   });
+
+  it.each([
+    ['cookies, JSON-quoted as analytics.js writes them', (): void => {
+      document.cookie = 'ajs_anonymous_id=%22aid-1%22; Path=/';
+      document.cookie = 'ajs_user_id=%22u-1%22; Path=/';
+    }, 'aid-1', 'u-1'],
+    ['raw cookies', (): void => {
+      document.cookie = 'ajs_anonymous_id=aid-2; Path=/';
+      document.cookie = 'ajs_user_id=u-2; Path=/';
+    }, 'aid-2', 'u-2'],
+    ['localStorage, JSON-quoted, with a numeric userId', (): void => {
+      localStorage.setItem('ajs_anonymous_id', '"aid-3"');
+      localStorage.setItem('ajs_user_id', '4217');
+    }, 'aid-3', '4217'],
+    ['an anonymous visitor', () => localStorage.setItem('ajs_anonymous_id', 'aid-4'), 'aid-4', null],
+  ] as const)('adopts the identity analytics.js left in %s, once', (_, plant, anonymousId, userId) => {
+    plant();
+    expect(new Identity(true).get()).toMatchObject({ anonymousId, userId });
+    expect([localStorage.getItem('ferry_aid'), localStorage.getItem('ferry_uid')]).toEqual([anonymousId, userId]);
+    // Ferry's own ids win from then on.
+    document.cookie = 'ajs_anonymous_id=other; Path=/';
+    expect(new Identity(true).get().anonymousId).toBe(anonymousId);
+  });
+
+  it('ignores what analytics.js left when it is not an id', () => {
+    localStorage.setItem('ajs_anonymous_id', '{"a":1}');
+    localStorage.setItem('ajs_user_id', 'null');
+    const state = new Identity(true).get();
+    expect(state.anonymousId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(state.userId).toBeNull();
+  });
+
+  it('setAnonymousId() names the visitor, in storage too', () => {
+    const id = new Identity(true);
+    id.setAnonymousId('from-backend');
+    expect(new Identity(true).get().anonymousId).toBe('from-backend');
+    expect(document.cookie).toContain('ferry_aid=from-backend');
+  });
 });

@@ -1,0 +1,53 @@
+import { FerryError } from '../protocol/errors.js';
+import { isPlainObject } from '../protocol/json.js';
+import { attempt, getLocalJson, setLocal } from './cookies.js';
+
+export type ConsentState = 'pending' | 'granted' | 'denied';
+/** A decision as the page states it: a state, or per-category preferences (any true grants, all false denies). */
+export type ConsentUpdate = ConsentState | { categories: Record<string, boolean> };
+
+export interface Consent {
+  state: ConsentState;
+  /** Travels as `context.consent.categoryPreferences`. */
+  categories?: Record<string, boolean>;
+}
+
+/**
+ * The latest decision of any tab of the origin, kept beside the identity in localStorage: a
+ * reload starts from it, another tab hears it (a `storage` event) and the sending tab reads it
+ * before every request, so no tab sends while the latest decision says otherwise.
+ */
+export const CONSENT_KEY = 'ferry_consent';
+
+export function toConsent(update: unknown): Consent {
+  if (update === 'pending' || update === 'granted' || update === 'denied') return { state: update };
+  const categories = isPlainObject(update) && update.categories;
+  if (!isPlainObject(categories)) throw new FerryError('invalid_call', `consent: ${JSON.stringify(update)} is no state nor { categories }`);
+  return { state: Object.values(categories).includes(true) ? 'granted' : 'denied', categories: categories as Record<string, boolean> };
+}
+
+/** The stored decision, if any (and readable). */
+export function storedConsent(): Consent | undefined {
+  return attempt(() => toConsent(getLocalJson(CONSENT_KEY)));
+}
+
+export function storeConsent(consent: Consent): void {
+  // Unusable storage: this tab still honours it.
+  setLocal(CONSENT_KEY, JSON.stringify(consent.categories ? { categories: consent.categories } : consent.state));
+}
+
+/**
+ * The state at load. A decision given to load() is the latest one and is stored; 'pending' or
+ * nothing defers to the stored decision, else stays pending ('pending') or sends (no option,
+ * as before consent existed). With `gpc`, a browser sending Global Privacy Control starts
+ * denied unless the visitor decided otherwise through consent() since.
+ */
+export function consentAtLoad(given: ConsentUpdate | undefined, gpc: boolean): Consent {
+  const signal = gpc && (globalThis as { navigator?: { globalPrivacyControl?: boolean } }).navigator?.globalPrivacyControl === true;
+  if (given !== undefined && given !== 'pending' && !signal) {
+    const decided = toConsent(given);
+    storeConsent(decided);
+    return decided;
+  }
+  return storedConsent() ?? { state: signal ? 'denied' : (given ?? 'granted') as ConsentState };
+}
