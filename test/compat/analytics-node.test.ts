@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
 import { cleanup, startFerry, storedEvents } from '../helpers/ferry-process.js';
 import { ferryForFile } from '../helpers/ferry-for-file.js';
+import { startFaultProxy, type Fault } from '../helpers/fault-proxy.js';
 
 const KEY = 'node-write-key';
 const ferry = ferryForFile(KEY);
@@ -53,6 +54,41 @@ describe('@segment/analytics-node pointed at Ferry', () => {
     expect(stored.find((s) => s.event.type === 'page')!.event).toMatchObject({ anonymousId: 'anon-0', name: 'Pricing' });
     // _metadata and integrations travel through untouched.
     expect(track._metadata).toBeDefined();
+  });
+
+  it('rides out 503 + Retry-After and an answer lost after commit: every event stored once', async () => {
+    // The network to Ferry answers the first two posts 503 + Retry-After, then lets the third
+    // reach Ferry and cuts the connection before the answer: the client must send it again.
+    const script: Fault[] = [{ status: 503, retryAfter: '1' }, { status: 503, retryAfter: '1' }, 'cut'];
+    const proxy = await startFaultProxy(ferry.url, (_r, n) => script[n - 1] ?? 'pass');
+    try {
+      const before = storedEvents(ferry.dataDir).length;
+      const analytics = new Analytics({ writeKey: KEY, host: proxy.url, flushAt: 12, flushInterval: 100, maxRetries: 5 });
+      const errors: unknown[] = [];
+      const sent: string[] = [];
+      const types = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
+      for (let i = 0; i < 4; i++) {
+        const userId = `retry-user-${i % 2}`;
+        const done = (err: unknown, ctx?: { event: { messageId?: string } }) => (err ? errors.push(err) : sent.push(ctx!.event.messageId!));
+        analytics.track({ userId, event: 'Retried', properties: { i } }, done);
+        analytics.identify({ userId, traits: { i } }, done);
+        analytics.page({ userId, name: 'Pricing', properties: { i } }, done);
+        analytics.screen({ userId, name: 'Home', properties: { i } }, done);
+        analytics.group({ userId, groupId: 'org', traits: { i } }, done);
+        analytics.alias({ userId, previousId: `anon-${i}` }, done);
+      }
+      await analytics.closeAndFlush({ timeout: 30_000 });
+      expect(errors).toEqual([]);
+      expect(proxy.requests.slice(0, 3).map((r) => r.fault)).toEqual(['503', '503', 'cut']);
+      const mine = storedEvents(ferry.dataDir).slice(before);
+      expect(mine.map((s) => s.messageId).sort()).toEqual([...sent].sort());
+      expect(mine).toHaveLength(24);
+      expect(types.map((t) => mine.filter((s) => s.event.type === t).length)).toEqual([4, 4, 4, 4, 4, 4]);
+      // The cut batch came again and Ferry acknowledged it without storing it twice.
+      expect(proxy.requests.reduce((n, r) => n + r.duplicates, 0)).toBe(12);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('gets 503 + Retry-After from an overloaded Ferry, retries, reports the failure, and never stores twice', async () => {

@@ -3,6 +3,7 @@ import axios from 'axios';
 import Analytics from '@rudderstack/rudder-sdk-node';
 import { cleanup, startFerry, storedEvents } from '../helpers/ferry-process.js';
 import { ferryForFile } from '../helpers/ferry-for-file.js';
+import { startFaultProxy, type Fault } from '../helpers/fault-proxy.js';
 
 /** RudderStack's node client, unchanged, with its dataPlaneUrl pointed at a real `ferry serve`. */
 const KEY = 'rudder-node-key';
@@ -50,6 +51,42 @@ describe('@rudderstack/rudder-sdk-node pointed at Ferry', () => {
     expect(stored.find((s) => s.event.type === 'alias' && s.event.previousId === 'anon-5')!.event).toMatchObject({ userId: 'user-1' });
     expect(stored.find((s) => s.event.type === 'group' && (s.event.traits as { round: number }).round === 5)!.event).toMatchObject({ groupId: 'org-2' });
     expect(stored.find((s) => s.event.type === 'page' && s.event.anonymousId === 'anon-5')!.event).toMatchObject({ name: 'Pricing' });
+  });
+
+  it('rides out 503 + Retry-After and an answer lost after commit: every event stored once', async () => {
+    // The network to Ferry answers the first two posts 503 + Retry-After, then lets the third
+    // reach Ferry and cuts the connection before the answer: the client must send it again.
+    const script: Fault[] = [{ status: 503, retryAfter: '1' }, { status: 503, retryAfter: '1' }, 'cut'];
+    const proxy = await startFaultProxy(ferry.url, (_r, n) => script[n - 1] ?? 'pass');
+    try {
+      const before = storedEvents(ferry.dataDir).length;
+      const errors: unknown[] = [];
+      const client = new Analytics(KEY, {
+        dataPlaneUrl: proxy.url, flushAt: 12, flushInterval: 100, retryCount: 5, logLevel: 'error',
+        axiosRetryConfig: { retryDelay: () => 200 }, errorHandler: (err) => void errors.push(err),
+      });
+      for (let i = 0; i < 4; i++) {
+        const userId = `retry-user-${i % 2}`;
+        client.track({ userId, event: 'Retried', properties: { i } });
+        client.identify({ userId, traits: { i } });
+        client.page({ userId, name: 'Pricing', properties: { i } });
+        client.screen({ userId, name: 'Home', properties: { i } });
+        client.group({ userId, groupId: 'org', traits: { i } });
+        client.alias({ userId, previousId: `anon-${i}` });
+      }
+      await client.flush();
+      await expect.poll(() => storedEvents(ferry.dataDir).length - before, { timeout: 30_000 }).toBe(24);
+      // Every request answered: the cut batch's second try included.
+      await expect.poll(() => proxy.requests.every((r) => r.answered || r.fault !== 'pass'), { timeout: 30_000 }).toBe(true);
+      expect(errors).toEqual([]);
+      expect(proxy.requests.slice(0, 3).map((r) => r.fault)).toEqual(['503', '503', 'cut']);
+      const mine = storedEvents(ferry.dataDir).slice(before);
+      expect(new Set(mine.map((s) => s.messageId)).size).toBe(24);
+      expect(['track', 'identify', 'page', 'screen', 'group', 'alias'].map((t) => mine.filter((s) => s.event.type === t).length)).toEqual([4, 4, 4, 4, 4, 4]);
+      expect(proxy.requests.reduce((n, r) => n + r.duplicates, 0)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('retries a 503 from an overloaded Ferry, reports the batch it gives up, and never stores one twice', async () => {

@@ -34,6 +34,19 @@ function get(base: string, path: string, host?: string, extra: Record<string, st
   });
 }
 
+/** The status of a HEAD request (RudderStack's ad-block probe). */
+function head(base: string, path: string, headers: Record<string, string>): Promise<number> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'HEAD', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 const segmentio = (a: Answer) => (a.body.integrations as Record<string, Record<string, unknown>>)['Segment.io']!;
 
 describe('GET /v1/projects/:writeKey/settings without publicUrl', () => {
@@ -117,6 +130,51 @@ describe('GET /v1/projects/:writeKey/settings with publicUrl', () => {
   });
 });
 
+describe('GET /v1/projects/:writeKey/settings behind a trusted proxy (trustProxy)', () => {
+  let ferry: FerryProcess;
+  beforeAll(async () => {
+    // The test's own requests come from 127.0.0.1: that is the trusted proxy here.
+    ferry = await startFerry({ config: { sources, trustProxy: '127.0.0.1' } });
+  });
+  afterAll(async () => {
+    await ferry.kill();
+    cleanup(ferry.dataDir);
+  });
+
+  it("serves the proxy's X-Forwarded-Host and X-Forwarded-Proto (the last hop's), still no-store", async () => {
+    const a = await get(ferry.url, `/v1/projects/${KEY}/settings`, 'ferry.internal:8080', { 'X-Forwarded-Host': 'collect.example.com', 'X-Forwarded-Proto': 'https' });
+    expect(a.status).toBe(200);
+    expect(segmentio(a)).toMatchObject({ apiHost: 'collect.example.com/v1', protocol: 'https' });
+    expect(a.headers['cache-control']).toBe('no-store');
+    expect(a.headers.vary).toMatch(/x-forwarded-host/i);
+    expect(segmentio(await get(ferry.url, `/v1/projects/${KEY}/settings`, undefined, { 'X-Forwarded-Host': 'evil.example, collect.example.com' })).apiHost).toBe('collect.example.com/v1');
+  });
+
+  it('refuses a forwarded host that is not a plain host[:port], and reads an unknown protocol as http', async () => {
+    const a = await get(ferry.url, `/v1/projects/${KEY}/settings`, undefined, { 'X-Forwarded-Host': 'evil.example/x?' });
+    expect(a.status).toBe(400);
+    expect(JSON.stringify(a.body)).not.toContain('evil');
+    expect(segmentio(await get(ferry.url, `/v1/projects/${KEY}/settings`, undefined, { 'X-Forwarded-Proto': 'javascript' })).protocol).toBe('http');
+  });
+});
+
+describe('GET /v1/projects/:writeKey/settings with an untrusted X-Forwarded-*', () => {
+  let ferry: FerryProcess;
+  beforeAll(async () => {
+    ferry = await startFerry({ config: { sources } });
+  });
+  afterAll(async () => {
+    await ferry.kill();
+    cleanup(ferry.dataDir);
+  });
+
+  it('ignores X-Forwarded-Host and X-Forwarded-Proto when trustProxy is off (the default)', async () => {
+    const a = await get(ferry.url, `/v1/projects/${KEY}/settings`, undefined, { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' });
+    expect(a.status).toBe(200);
+    expect(segmentio(a)).toMatchObject({ apiHost: `127.0.0.1:${ferry.port}/v1`, protocol: 'http' });
+  });
+});
+
 describe('GET /sourceConfig (RudderStack v3)', () => {
   let ferry: FerryProcess;
   beforeAll(async () => {
@@ -139,6 +197,18 @@ describe('GET /sourceConfig (RudderStack v3)', () => {
         },
       });
     }
+  });
+
+  it("takes the write key from v3's Basic auth too: its ad-block probe (HEAD ?view=ad) carries no writeKey in the query", async () => {
+    const basic = (k: string) => ({ Authorization: `Basic ${Buffer.from(`${k}:`).toString('base64')}` });
+    const probe = await head(ferry.url, '/sourceConfig/?view=ad', basic(KEY));
+    expect(probe).toBe(200);
+    expect((await get(ferry.url, `/sourceConfig/?writeKey=${KEY}`, undefined, basic(KEY))).status).toBe(200);
+    expect((await get(ferry.url, '/sourceConfig/?view=ad', undefined, basic('nope'))).status).toBe(404);
+    // Two different keys in one request name no source.
+    const both = await get(ferry.url, `/sourceConfig/?writeKey=${KEY}`, undefined, basic(BATCH_KEY));
+    expect(both.status).toBe(400);
+    expect(both.body).toMatchObject({ ok: false, code: 'invalid_body' });
   });
 
   it('answers 404 for an unknown, missing or repeated writeKey', async () => {

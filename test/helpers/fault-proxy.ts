@@ -33,6 +33,9 @@ export type Fault =
   | { holdAnswer: Promise<unknown> };
 
 export interface Forwarded {
+  /** The request's method and path with its query, as sent to the proxy. */
+  method: string;
+  path: string;
   events: Array<Record<string, unknown>>;
   /** When the request arrived and when its answer was written or dropped (epoch ms; end 0 until then). */
   start: number;
@@ -156,7 +159,7 @@ async function proxyRequest(
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks);
-  const record: Forwarded = { ...eventsOf(raw), contentType: String(req.headers['content-type']), status: 0, duplicates: 0, fault: 'pass', answered: false, at: Date.now(), start: Date.now(), end: 0, epoch: state.epoch };
+  const record: Forwarded = { method: req.method ?? '', path: req.url ?? '', ...eventsOf(raw), contentType: String(req.headers['content-type']), status: 0, duplicates: 0, fault: 'pass', answered: false, at: Date.now(), start: Date.now(), end: 0, epoch: state.epoch };
   state.requests.push(record);
   res.on('finish', () => (record.end = Date.now()));
   res.on('close', () => (record.end ||= Date.now()));

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig, SourceConfig } from '../config.js';
 import { httpError } from '../errors.js';
 import { validHost } from './host-header.js';
+import { basicAuthUser } from './write-key-auth.js';
 
 export { validHost };
 
@@ -32,18 +33,20 @@ export interface PublicBase {
 const CACHE_SECONDS = 60;
 
 /**
- * The configured publicUrl wins: behind a proxy or TLS terminator only it can be right, and it
- * cannot be steered by a request. Without one, the request's Host is used if it is a plain
- * host[:port] (a hostile Host only changes the answer to its own sender; `no-store` keeps shared
- * caches from handing that answer to anybody else).
+ * The configured publicUrl wins: it cannot be steered by a request. Without one, the address
+ * comes from the request as fastify reads it under the configured `trustProxy`: the Host header
+ * and the connection's scheme, or, only from a trusted proxy, its X-Forwarded-Host and
+ * X-Forwarded-Proto (last entry). The host must be a plain host[:port] (a hostile one only
+ * changes the answer to its own sender; `no-store` keeps shared caches from handing that answer
+ * to anybody else).
  */
-export function publicBase(publicUrl: string | undefined, req: Pick<FastifyRequest, 'protocol' | 'headers'>): PublicBase {
+export function publicBase(publicUrl: string | undefined, req: Pick<FastifyRequest, 'protocol' | 'host'>): PublicBase {
   if (publicUrl) {
     const url = new URL(publicUrl);
     return { protocol: url.protocol === 'https:' ? 'https' : 'http', hostAndPath: `${url.host}${url.pathname.replace(/\/+$/, '')}`, fromRequest: false };
   }
-  const host = validHost(req.headers.host);
-  if (!host) throw httpError('invalid_body', 'the Host header is not a plain host[:port]; set publicUrl in the config to serve client settings');
+  const host = validHost(req.host);
+  if (!host) throw httpError('invalid_body', 'the Host (or a trusted proxy\'s X-Forwarded-Host) is not a plain host[:port]; set publicUrl in the config to serve client settings');
   return { protocol: req.protocol === 'https' ? 'https' : 'http', hostAndPath: host, fromRequest: true };
 }
 
@@ -90,7 +93,7 @@ export const compatSettings: FastifyPluginAsync<CompatSettingsOptions> = async (
     return { key, source };
   };
   const send = (reply: FastifyReply, fromRequest: boolean, body: Record<string, unknown>) => {
-    if (fromRequest) void reply.header('Cache-Control', 'no-store').header('Vary', 'Host');
+    if (fromRequest) void reply.header('Cache-Control', 'no-store').header('Vary', 'Host, X-Forwarded-Host, X-Forwarded-Proto');
     else void reply.header('Cache-Control', `public, max-age=${CACHE_SECONDS}`);
     return reply.type('application/json').send(body);
   };
@@ -102,10 +105,16 @@ export const compatSettings: FastifyPluginAsync<CompatSettingsOptions> = async (
   });
 
   // v3 asks for `/sourceConfig/?p=…&v=…&writeKey=…` (with a trailing slash unless its configUrl
-  // already ends in /sourceConfig). A repeated writeKey parses as an array: not a key.
+  // already ends in /sourceConfig) with the key as Basic auth too; its ad-block probe
+  // (`sendAdblockPage`: HEAD `/sourceConfig/?view=ad`) carries the key in Basic auth only, and a
+  // failed probe makes it send an extra "adblock page" event per page(). A repeated writeKey
+  // parses as an array: not a key. Two different keys name no source.
   const sourceConfig = async (req: FastifyRequest, reply: FastifyReply) => {
     const q = (req.query ?? {}) as Record<string, unknown>;
-    const { key, source } = known(typeof q.writeKey === 'string' ? q.writeKey : undefined);
+    const fromQuery = typeof q.writeKey === 'string' ? q.writeKey : q.writeKey === undefined ? undefined : '';
+    const fromAuth = basicAuthUser(req.headers.authorization);
+    if (fromQuery !== undefined && fromAuth !== undefined && fromQuery !== fromAuth) throw httpError('invalid_body', 'the writeKey query and the Basic auth name different write keys');
+    const { key, source } = known(fromQuery ?? fromAuth);
     // Nothing in this answer comes from the request: any cache may keep it.
     return send(reply, false, rudderSourceConfig(key, source));
   };

@@ -11,13 +11,17 @@ declare module 'fastify' {
   }
 }
 
+/** The user name of an HTTP Basic `Authorization` header (where clients put the write key), if any. */
+export function basicAuthUser(auth: string | undefined): string | undefined {
+  if (!auth || !/^basic /i.test(auth)) return undefined;
+  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+  const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+  return user || undefined;
+}
+
 function writeKeyOf(req: FastifyRequest, body: Record<string, unknown>): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth && /^basic /i.test(auth)) {
-    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-    const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
-    if (user) return user;
-  }
+  const user = basicAuthUser(req.headers.authorization);
+  if (user) return user;
   if (typeof body.writeKey === 'string' && body.writeKey) return body.writeKey;
   return undefined;
 }
