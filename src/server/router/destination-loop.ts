@@ -19,12 +19,6 @@ interface Claimed extends ClaimedDelivery {
   event: FerryEvent;
 }
 
-/** A claim's deliveries and the lease that holds them. */
-interface Claim {
-  claimed: ClaimedDelivery[];
-  lease: Lease;
-}
-
 /** A claimed event with what is sent for it (after the transform). */
 type Ready = Claimed & { send: FerryEvent };
 
@@ -126,65 +120,24 @@ export class DestinationLoop {
     }
   }
 
-  /**
-   * One claim and its delivery, then, while claims come back full, the next ones; false when
-   * nothing was due. Pipelined: the next claim is asked for as soon as one is in hand, so the
-   * store makes it while this one's requests are on the wire and its outcomes are settled,
-   * instead of after. It cannot take this claim's users (their heads are leased), so per-user
-   * order is what it is with `concurrency` runners; it is delivered only if the destination is
-   * still free to send by then (not paused by an operator or the breaker, not stopping), else
-   * released untouched.
-   */
+  /** One claim and its delivery; false when nothing was due. */
   private async claimAndDeliver(now: number, limit: number): Promise<boolean> {
     this.busy++;
     try {
-      let current: Claim | undefined = await this.claim(now, limit);
-      if (current.claimed.length === 0) return false;
-      while (current) {
-        const { claimed, lease }: Claim = current;
-        // Checked and asked in one step, as in run(): a pause set later finds this claim in `busy`.
-        const next: Promise<{ claim: Claim } | { claim: undefined; error: unknown }> | undefined = claimed.length === limit && this.free()
-          ? this.claim(Date.now(), limit).then((claim) => ({ claim }), (error: unknown) => ({ claim: undefined, error }))
-          : undefined;
-        try {
-          await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })), lease);
-        } catch (err) {
-          const orphan = await next;
-          if (orphan?.claim) await this.release(orphan.claim);
-          throw err;
-        } finally {
-          // Whatever happened, the renewal stops: an abandoned claim's lease must run out.
-          await lease.end();
-        }
-        current = undefined;
-        const got: { claim: Claim } | { claim: undefined; error: unknown } | undefined = await next;
-        if (got && 'error' in got) throw got.error;
-        if (!got?.claim || got.claim.claimed.length === 0) break;
-        if (this.free()) current = got.claim;
-        else await this.release(got.claim);
+      const lease = new Lease(this.store, this.leaseMs, (err) => this.events.error(this.name, err));
+      const claimed = await this.store.claim(this.name, now, limit, this.leaseMs, lease.token);
+      if (claimed.length === 0) return false;
+      lease.start(now, claimed.map((c) => c.id));
+      try {
+        await this.deliver(claimed.map((c) => ({ ...c, event: JSON.parse(c.body) as FerryEvent })), lease);
+      } finally {
+        // Whatever happened, the renewal stops: an abandoned claim's lease must run out.
+        await lease.end();
       }
       return true;
     } finally {
       if (--this.busy === 0) for (const done of this.quiet.splice(0)) done();
     }
-  }
-
-  /** Not stopping, not paused by an operator or the breaker: a claim may be sent in full. */
-  private free(): boolean {
-    return !this.stopped && !this.operatorPause && !this.breaker.paused;
-  }
-
-  private async claim(now: number, limit: number): Promise<Claim> {
-    const lease = new Lease(this.store, this.leaseMs, (err) => this.events.error(this.name, err));
-    const claimed = await this.store.claim(this.name, now, limit, this.leaseMs, lease.token);
-    if (claimed.length > 0) lease.start(now, claimed.map((c) => c.id));
-    return { claimed, lease };
-  }
-
-  /** A claim that will not be sent: its deliveries wait as they were, for the next claim. */
-  private async release({ claimed, lease }: Claim): Promise<void> {
-    await lease.end();
-    await this.store.settle(this.name, lease.token, claimed.map((c) => ({ id: c.id, state: 'released' })), Date.now());
   }
 
   private async deliver(claimed: Claimed[], lease: Lease): Promise<void> {
