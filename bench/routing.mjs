@@ -11,7 +11,7 @@ import { until, webhookSink } from './webhook-sink.mjs';
 import { flakyTable, runFlakyBench } from './routing-flaky.mjs';
 import { fairnessTable, runFairnessBench } from './routing-fairness.mjs';
 
-async function drain({ healthy, dead, events, concurrency = 1 }) {
+export async function drain({ healthy, dead, events, concurrency = 1 }) {
   let up = false;
   const sinks = await Promise.all(Array.from({ length: healthy + dead }, (_, i) => webhookSink({ answer: () => (up && i < healthy ? 200 : 503) })));
   const key = 'route-key';
@@ -21,9 +21,12 @@ async function drain({ healthy, dead, events, concurrency = 1 }) {
   const ferry = await startFerry(['--config', config, '--admin-port', '0']);
   try {
     await closedLoop(`${ferry.url}/v1/batch`, makeBatches(events / 100, 100, key, 1000), 100, 8);
+    const cpu0 = ferry.cpuSeconds();
     up = true;
     await until(() => sinks.slice(0, healthy).every((s) => s.state.delivered >= events), 120_000);
-    return sinks.slice(0, healthy).map((s) => ({ delivered: s.state.delivered, eventsPerSec: s.state.delivered / ((s.state.lastAt - s.state.firstAt) / 1000), orderErrors: s.state.orderErrors }));
+    // The server's CPU (all its threads) per delivered event: on a shared machine steadier than events/s.
+    const cpuUsPerEvent = ((ferry.cpuSeconds() - cpu0) * 1e6) / sinks.slice(0, healthy).reduce((n, s) => n + s.state.delivered, 0);
+    return sinks.slice(0, healthy).map((s) => ({ delivered: s.state.delivered, eventsPerSec: s.state.delivered / ((s.state.lastAt - s.state.firstAt) / 1000), orderErrors: s.state.orderErrors, cpuUsPerEvent }));
   } finally {
     await ferry.stop();
     await Promise.all(sinks.map((s) => s.close()));
@@ -42,10 +45,10 @@ export async function runRoutingBench(events = 50_000) {
 
 export function routingTable(r) {
   const f = (x) => Math.round(x).toLocaleString('en-US');
-  const row = (label, runs) => `| ${label} | ${runs.map((x) => f(x.eventsPerSec)).join(' / ')} | ${runs.map((x) => x.delivered).join(' / ')} | ${runs.reduce((n, x) => n + x.orderErrors, 0)} |`;
+  const row = (label, runs) => `| ${label} | ${runs.map((x) => f(x.eventsPerSec)).join(' / ')} | ${runs[0].cpuUsPerEvent.toFixed(1)} µs | ${runs.map((x) => x.delivered).join(' / ')} | ${runs.reduce((n, x) => n + x.orderErrors, 0)} |`;
   return [
-    `| routing (${f(r.events)} events, 1,000 users, batches of 500, local webhook sinks) | events/s per healthy destination | delivered | per-user order errors |`,
-    '|---|---|---|---|',
+    `| routing (${f(r.events)} events, 1,000 users, batches of 500, local webhook sinks) | events/s per healthy destination | server CPU per delivered event | delivered | per-user order errors |`,
+    '|---|---|---|---|---|',
     row('1 destination', r.one),
     row('1 destination, `concurrency: 2`', r.oneConcurrent),
     row('2 healthy destinations', r.two),

@@ -19,7 +19,9 @@ const KEY = 'bench-key';
 /** Starts a server script that prints "listening on http://host:port" and stops on SIGTERM. */
 async function startProcess(script, args, extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
-  const proc = spawn(process.execPath, [script, ...args(dataDir)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
+  // FERRY_BENCH_NODE_ARGS: node flags for the servers (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", workers included).
+  const nodeArgs = (process.env.FERRY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, script, ...args(dataDir)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
