@@ -229,6 +229,12 @@ describe('publicUrl and Host validation', () => {
     }
   });
 
+  it('refuses a name that a URL parser reads as a different or invalid IPv4 address', () => {
+    // WHATWG URL parses a name whose last label is numeric as IPv4: `08` throws, `1.2.3` becomes 1.2.0.3.
+    for (const bad of ['08', '08:80', '1.2.3', '0x7f.1', '999.1.1.1', 'a.0x10']) expect(validHost(bad), bad).toBeUndefined();
+    for (const ok of ['localhost', 'localhost:8080', '127.0.0.1:3000', '[::1]:8081', 'collect.example.com', 'example.com.', 'a1.b2']) expect(validHost(ok), ok).toBe(ok);
+  });
+
   it('lets through only a host[:port] that stays one host once put in a URL', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.domain(), fc.webAuthority({ withPort: true, withUserInfo: true, withIPv6: true })), (host) => {

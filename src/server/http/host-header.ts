@@ -14,7 +14,15 @@ export function validHost(host: string | undefined): string | undefined {
   const m = HOST_RE.exec(host);
   if (!m) return undefined;
   if (m[1] !== undefined && Number(m[1]) > 65535) return undefined;
-  return host.toLowerCase();
+  const lower = host.toLowerCase();
+  // A name whose last label is numeric is an IPv4 address to a URL parser: `08` does not parse,
+  // `1.2.3` means 1.2.0.3, `[0::1]` is `[::1]`. Only a name that a URL keeps as written may be echoed into one.
+  try {
+    if (new URL(`http://${lower}`).hostname !== hostnameOf(lower)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return lower;
 }
 
 /** The name of a host[:port] that validHost accepted: `example.com:8081` → `example.com`, `[::1]:8081` → `[::1]`. */
