@@ -5,6 +5,7 @@ import { routerPartition } from '../../src/server/store/router-partitions.js';
 import type { NewEvent } from '../../src/server/store/types.js';
 import { cleanup, tempDir } from '../helpers/ferry-process.js';
 import { databaseFor } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/sink.js';
 
 const open: PostgresStore[] = [];
 const dirs: string[] = [];
@@ -164,5 +165,47 @@ describe('erasure', () => {
     const log = await sql<{ status: number; response: string; userKey: string }>(url, 'SELECT l.status, l.response, d.user_key AS "userKey" FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id ORDER BY l.id');
     // The keeper's receipt stays (status, outcome); the excerpt that quoted the erased user goes.
     expect(log).toEqual([{ status: 200, response: '[erased]', userKey: 'keeper' }]);
+  });
+
+  const keeperLog = (url: string) => sql<{ status: number; response: string }>(url, "SELECT l.status, l.response FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.user_key = 'keeper'");
+
+  it('scrubs the answer of a request in flight during the erasure when its settle comes afterwards', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-wire', 1, now, `victim-${now}`)], 0);
+    const claimed = await a.claim('d', now, 10, 60_000, 'token-a');
+    expect(claimed).toHaveLength(2);
+    await a.eraseUser({ userKey: 'victim-wire', suppress: false, at: now, by: 'loopback', address: null });
+    const echo = JSON.stringify({ echo: ['keeper', 'victim-wire'] });
+    // The victim's outcome is fenced out (its row is gone); the keeper's is recorded, without the echo.
+    const fenced = await a.settle('d', 'token-a', claimed.map((c) => ({ id: c.id, state: 'succeeded' as const, attempt: { ...attempt(now), response: echo } })), now);
+    expect(fenced).toBe(1);
+    expect(await keeperLog(url)).toEqual([{ status: 200, response: '[erased]' }]);
+  });
+
+  it('an erasure waits for a settle already writing the attempt log, then scrubs what it wrote', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-race', 1, now, `victim-${now}`)], 0);
+    const claimed = await a.claim('d', now, 10, 60_000, 'token-a');
+    expect(claimed).toHaveLength(2);
+    // A settle half done, as PostgresStore.settle runs it: the rows locked, both attempts logged, not yet committed.
+    const settling = new pg.Client({ connectionString: url });
+    await settling.connect();
+    try {
+      await settling.query('BEGIN');
+      await settling.query('SELECT id FROM deliveries WHERE id = ANY($1::bigint[]) ORDER BY destination, user_key, event_seq FOR UPDATE', [claimed.map((c) => c.id)]);
+      const echo = JSON.stringify({ echo: ['keeper', 'victim-race'] });
+      await settling.query("INSERT INTO delivery_log (delivery_id, day, attempt, at, status, error, response, duration_ms, outcome) SELECT id, day, 1, $2, 200, NULL, $3, 1, 'succeeded' FROM deliveries WHERE id = ANY($1::bigint[])", [claimed.map((c) => c.id), now, echo]);
+      const erasing = a.eraseUser({ userKey: 'victim-race', suppress: false, at: now, by: 'loopback', address: null });
+      await waitFor(async () => (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%deliveries%'"))[0]!.n > 0, 15_000, 'the erasure waiting on the settle');
+      await settling.query('COMMIT');
+      await erasing;
+    } finally {
+      await settling.end();
+    }
+    expect(await keeperLog(url)).toEqual([{ status: 200, response: '[erased]' }]);
   });
 });
