@@ -3,6 +3,7 @@ import pg from 'pg';
 import { PostgresStore } from '../../src/server/store/postgres-store.js';
 import { routerPartition } from '../../src/server/store/router-partitions.js';
 import type { NewEvent } from '../../src/server/store/types.js';
+import { statements } from '../../src/server/store/sql-files.js';
 import { cleanup, tempDir } from '../helpers/ferry-process.js';
 import { databaseFor } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/sink.js';
@@ -207,5 +208,37 @@ describe('erasure', () => {
       await settling.end();
     }
     expect(await keeperLog(url)).toEqual([{ status: 200, response: '[erased]' }]);
+  });
+
+  it('an erasure waits for a replay step copying the user\'s events, then erases the copies too', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-replay', 1, now, `victim-${now}`)], 0);
+    const replay = await a.createReplay({ destination: 'd', filter: {}, match: { fromMs: now - 1, toMs: now + 1, sources: ['s'], types: null, events: null } }, now);
+    const sqlOf = statements('postgres', ['get-replay', 'replay-originals', 'next-seqs', 'copy-event'] as const);
+    // A replay step half done, as PostgresStore.replayStep runs it: its replay row locked, the copies written, not yet committed.
+    const stepping = new pg.Client({ connectionString: url });
+    await stepping.connect();
+    try {
+      await stepping.query('BEGIN');
+      await stepping.query(sqlOf['get-replay'], [replay]);
+      const originals = (await stepping.query<{ seq: number }>(sqlOf['replay-originals'], [now - 1, now + 1, ['s'], null, null, 0, Number.MAX_SAFE_INTEGER])).rows;
+      expect(originals).toHaveLength(2);
+      const seqs = (await stepping.query<{ seq: string }>(sqlOf['next-seqs'], [originals.length])).rows.map((x) => x.seq);
+      const day = (await stepping.query<{ day: number }>('SELECT day FROM events WHERE seq = $1', [originals[0]!.seq])).rows[0]!.day;
+      await stepping.query(sqlOf['copy-event'], [seqs, originals.map((o) => o.seq), day, replay]);
+      let erased = false;
+      const erasing = a.eraseUser({ userKey: 'victim-replay', suppress: false, at: now, by: 'loopback', address: null }).finally(() => (erased = true));
+      await waitFor(async () => erased || (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%replays%'"))[0]!.n > 0, 15_000, 'the erasure, done or waiting on the step');
+      await stepping.query('COMMIT');
+      await erasing;
+    } finally {
+      await stepping.end();
+    }
+    expect(await sql(url, 'SELECT user_key AS "userKey", replay_id IS NOT NULL AS copy FROM events ORDER BY seq')).toEqual([
+      { userKey: 'keeper', copy: false },
+      { userKey: 'keeper', copy: true },
+    ]);
   });
 });

@@ -16,7 +16,7 @@ const NAMES = [
   'renew-lease', 'lock-deliveries', 'mark-succeeded', 'mark-failed', 'mark-aborted', 'release-delivery', 'log-attempt', 'retry-deliveries-by-id',
   'retry-deliveries', 'abort-deliveries', 'count-live', 'count-done', 'count-blocked', 'prune-dedupe', 'suppress-user', 'unsuppress-user',
   'ensure-day', 'list-days', 'prune-lock', 'carry-over-deliveries', 'carry-over-events', 'carry-over-attempts', 'count-day', 'drop-day',
-  'erase-identity-graph', 'erase-message-ids', 'lock-erased-deliveries', 'erase-attempts', 'erase-deliveries', 'erase-events', 'erase-identity-links', 'audit-erasure',
+  'lock-running-replays', 'erase-identity-graph', 'erase-message-ids', 'lock-erased-deliveries', 'erase-attempts', 'erase-deliveries', 'erase-events', 'erase-identity-links', 'audit-erasure',
   'audit-erasure-pending', 'complete-erasure', 'forget-erasure-pending', 'list-erasures', 'list-pending-erasures', 'scrub-attempt-responses',
   // Operations (issue 17): pauses, summaries, replays, tracking-plan violations.
   'pause-destination', 'resume-destination', 'list-paused-destinations', 'summarize-deliveries', 'summarize-aborted',
@@ -411,6 +411,7 @@ export class PostgresStore implements Store {
   async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
     return this.tx(async (c) => {
       const run = async (name: Name, params: unknown[]) => (await c.query(this.sql[name], params)).rowCount ?? 0;
+      await c.query(this.sql['lock-running-replays'], []);
       const ids = (await c.query<{ id: string }>(this.sql['erase-identity-graph'], [r.userKey])).rows.map((x) => x.id);
       const messageIds = (await c.query<{ messageId: string }>(this.sql['erase-message-ids'], [ids])).rows.map((x) => x.messageId);
       // A settle in progress holds some of these rows: wait for it, so that the scrub below sees the
