@@ -168,6 +168,41 @@ describe('erasure', () => {
     expect(log).toEqual([{ status: 200, response: '[erased]', userKey: 'keeper' }]);
   });
 
+  it('erases the whole identity graph (anonymous history, alias chain) and nothing of another user of a shared device, through indexes', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    const ev = (userKey: string, tag: string, links: NewEvent['links'] = []): NewEvent => ({ ...events(userKey, 1, now, `${tag}-${now}`)[0]!, links });
+    await a.ingest([
+      ev('anon-a', 'page'),
+      ev('user-1', 'identify', [{ userId: 'user-1', otherId: 'anon-a', kind: 'anonymousId' }]),
+      ev('user-2', 'alias', [{ userId: 'user-2', otherId: 'user-1', kind: 'previousId' }]),
+      ev('other', 'shared', [{ userId: 'other', otherId: 'anon-a', kind: 'anonymousId' }]),
+    ], 0);
+    const done = await a.eraseUser({ userKey: 'user-1', suppress: false, at: now, by: 'loopback', address: null });
+    expect([...done.ids].sort()).toEqual(['anon-a', 'user-1', 'user-2']);
+    expect(done.counts).toMatchObject({ identities: 3, events: 3, deliveries: 3, links: 2 });
+    expect(await sql(url, 'SELECT user_key AS "userKey" FROM events')).toEqual([{ userKey: 'other' }]);
+    expect(await sql(url, 'SELECT user_id AS "userId", other_id AS "otherId" FROM identity_links')).toEqual([{ userId: 'other', otherId: 'anon-a' }]);
+    expect((await a.erasures({})).map((e) => ({ userKey: e.userKey, events: e.events }))).toEqual([{ userKey: 'user-1', events: 3 }]);
+
+    // With sequential scans priced out, a plan still holding one has no index to use.
+    const names = ['erase-identity-graph', 'erase-message-ids', 'lock-erased-deliveries', 'erase-attempts', 'erase-deliveries', 'erase-events', 'erase-identity-links'] as const;
+    const text = statements('postgres', names);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query('SET enable_seqscan = off');
+      for (const name of names) {
+        const params = name === 'erase-identity-graph' ? ['user-1'] : [['user-1']];
+        const plan = (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text[name]}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(plan, `${name}:\n${plan}`).not.toMatch(/Seq Scan on (events|deliveries|delivery_log|identity_links)/);
+      }
+    } finally {
+      await c.end();
+    }
+  });
+
   const keeperLog = (url: string) => sql<{ status: number; response: string }>(url, "SELECT l.status, l.response FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.user_key = 'keeper'");
 
   it('scrubs the answer of a request in flight during the erasure when its settle comes afterwards', async () => {
