@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 const BOTH_STORES = [
   'test/server/ingest.test.ts',
+  'test/server/ingest-poison.test.ts',
   'test/server/durability.test.ts',
   'test/server/router.test.ts',
   'test/server/router-lease.test.ts',

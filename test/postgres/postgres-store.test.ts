@@ -3,8 +3,10 @@ import pg from 'pg';
 import { PostgresStore } from '../../src/server/store/postgres-store.js';
 import { routerPartition } from '../../src/server/store/router-partitions.js';
 import type { NewEvent } from '../../src/server/store/types.js';
+import { statements } from '../../src/server/store/sql-files.js';
 import { cleanup, tempDir } from '../helpers/ferry-process.js';
 import { databaseFor } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/sink.js';
 
 const open: PostgresStore[] = [];
 const dirs: string[] = [];
@@ -164,5 +166,114 @@ describe('erasure', () => {
     const log = await sql<{ status: number; response: string; userKey: string }>(url, 'SELECT l.status, l.response, d.user_key AS "userKey" FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id ORDER BY l.id');
     // The keeper's receipt stays (status, outcome); the excerpt that quoted the erased user goes.
     expect(log).toEqual([{ status: 200, response: '[erased]', userKey: 'keeper' }]);
+  });
+
+  it('erases the whole identity graph (anonymous history, alias chain) and nothing of another user of a shared device, through indexes', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    const ev = (userKey: string, tag: string, links: NewEvent['links'] = []): NewEvent => ({ ...events(userKey, 1, now, `${tag}-${now}`)[0]!, links });
+    await a.ingest([
+      ev('anon-a', 'page'),
+      ev('user-1', 'identify', [{ userId: 'user-1', otherId: 'anon-a', kind: 'anonymousId' }]),
+      ev('user-2', 'alias', [{ userId: 'user-2', otherId: 'user-1', kind: 'previousId' }]),
+      ev('other', 'shared', [{ userId: 'other', otherId: 'anon-a', kind: 'anonymousId' }]),
+    ], 0);
+    const done = await a.eraseUser({ userKey: 'user-1', suppress: false, at: now, by: 'loopback', address: null });
+    expect([...done.ids].sort()).toEqual(['anon-a', 'user-1', 'user-2']);
+    expect(done.counts).toMatchObject({ identities: 3, events: 3, deliveries: 3, links: 2 });
+    expect(await sql(url, 'SELECT user_key AS "userKey" FROM events')).toEqual([{ userKey: 'other' }]);
+    expect(await sql(url, 'SELECT user_id AS "userId", other_id AS "otherId" FROM identity_links')).toEqual([{ userId: 'other', otherId: 'anon-a' }]);
+    expect((await a.erasures({})).map((e) => ({ userKey: e.userKey, events: e.events }))).toEqual([{ userKey: 'user-1', events: 3 }]);
+
+    // With sequential scans priced out, a plan still holding one has no index to use.
+    const names = ['erase-identity-graph', 'erase-message-ids', 'lock-erased-deliveries', 'erase-attempts', 'erase-deliveries', 'erase-events', 'erase-identity-links'] as const;
+    const text = statements('postgres', names);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query('SET enable_seqscan = off');
+      for (const name of names) {
+        const params = name === 'erase-identity-graph' ? ['user-1'] : [['user-1']];
+        const plan = (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text[name]}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(plan, `${name}:\n${plan}`).not.toMatch(/Seq Scan on (events|deliveries|delivery_log|identity_links)/);
+      }
+    } finally {
+      await c.end();
+    }
+  });
+
+  const keeperLog = (url: string) => sql<{ status: number; response: string }>(url, "SELECT l.status, l.response FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.user_key = 'keeper'");
+
+  it('scrubs the answer of a request in flight during the erasure when its settle comes afterwards', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-wire', 1, now, `victim-${now}`)], 0);
+    const claimed = await a.claim('d', now, 10, 60_000, 'token-a');
+    expect(claimed).toHaveLength(2);
+    await a.eraseUser({ userKey: 'victim-wire', suppress: false, at: now, by: 'loopback', address: null });
+    const echo = JSON.stringify({ echo: ['keeper', 'victim-wire'] });
+    // The victim's outcome is fenced out (its row is gone); the keeper's is recorded, without the echo.
+    const fenced = await a.settle('d', 'token-a', claimed.map((c) => ({ id: c.id, state: 'succeeded' as const, attempt: { ...attempt(now), response: echo } })), now);
+    expect(fenced).toBe(1);
+    expect(await keeperLog(url)).toEqual([{ status: 200, response: '[erased]' }]);
+  });
+
+  it('an erasure waits for a settle already writing the attempt log, then scrubs what it wrote', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-race', 1, now, `victim-${now}`)], 0);
+    const claimed = await a.claim('d', now, 10, 60_000, 'token-a');
+    expect(claimed).toHaveLength(2);
+    // A settle half done, as PostgresStore.settle runs it: the rows locked, both attempts logged, not yet committed.
+    const settling = new pg.Client({ connectionString: url });
+    await settling.connect();
+    try {
+      await settling.query('BEGIN');
+      await settling.query('SELECT id FROM deliveries WHERE id = ANY($1::bigint[]) ORDER BY destination, user_key, event_seq FOR UPDATE', [claimed.map((c) => c.id)]);
+      const echo = JSON.stringify({ echo: ['keeper', 'victim-race'] });
+      await settling.query("INSERT INTO delivery_log (delivery_id, day, attempt, at, status, error, response, duration_ms, outcome) SELECT id, day, 1, $2, 200, NULL, $3, 1, 'succeeded' FROM deliveries WHERE id = ANY($1::bigint[])", [claimed.map((c) => c.id), now, echo]);
+      const erasing = a.eraseUser({ userKey: 'victim-race', suppress: false, at: now, by: 'loopback', address: null });
+      await waitFor(async () => (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%deliveries%'"))[0]!.n > 0, 15_000, 'the erasure waiting on the settle');
+      await settling.query('COMMIT');
+      await erasing;
+    } finally {
+      await settling.end();
+    }
+    expect(await keeperLog(url)).toEqual([{ status: 200, response: '[erased]' }]);
+  });
+
+  it('an erasure waits for a replay step copying the user\'s events, then erases the copies too', async () => {
+    const url = await schema();
+    const a = await routeStore(url);
+    const now = Date.now();
+    await a.ingest([...events('keeper', 1, now, `keep-${now}`), ...events('victim-replay', 1, now, `victim-${now}`)], 0);
+    const replay = await a.createReplay({ destination: 'd', filter: {}, match: { fromMs: now - 1, toMs: now + 1, sources: ['s'], types: null, events: null } }, now);
+    const sqlOf = statements('postgres', ['get-replay', 'replay-originals', 'next-seqs', 'copy-event'] as const);
+    // A replay step half done, as PostgresStore.replayStep runs it: its replay row locked, the copies written, not yet committed.
+    const stepping = new pg.Client({ connectionString: url });
+    await stepping.connect();
+    try {
+      await stepping.query('BEGIN');
+      await stepping.query(sqlOf['get-replay'], [replay]);
+      const originals = (await stepping.query<{ seq: number }>(sqlOf['replay-originals'], [now - 1, now + 1, ['s'], null, null, 0, Number.MAX_SAFE_INTEGER])).rows;
+      expect(originals).toHaveLength(2);
+      const seqs = (await stepping.query<{ seq: string }>(sqlOf['next-seqs'], [originals.length])).rows.map((x) => x.seq);
+      const day = (await stepping.query<{ day: number }>('SELECT day FROM events WHERE seq = $1', [originals[0]!.seq])).rows[0]!.day;
+      await stepping.query(sqlOf['copy-event'], [seqs, originals.map((o) => o.seq), day, replay]);
+      let erased = false;
+      const erasing = a.eraseUser({ userKey: 'victim-replay', suppress: false, at: now, by: 'loopback', address: null }).finally(() => (erased = true));
+      await waitFor(async () => erased || (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%replays%'"))[0]!.n > 0, 15_000, 'the erasure, done or waiting on the step');
+      await stepping.query('COMMIT');
+      await erasing;
+    } finally {
+      await stepping.end();
+    }
+    expect(await sql(url, 'SELECT user_key AS "userKey", replay_id IS NOT NULL AS copy FROM events ORDER BY seq')).toEqual([
+      { userKey: 'keeper', copy: false },
+      { userKey: 'keeper', copy: true },
+    ]);
   });
 });

@@ -365,6 +365,49 @@ describe('erasing a user (G11)', () => {
     expect(everyStoredRow(f)).not.toMatch(/user-x|ada\.lovelace/);
   });
 
+  it('scrubs the answer of a request in flight during the erasure, logged afterwards for the other users it carried', async () => {
+    // A destination that holds the first request until told, then answers it by echoing the batch.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const carried: string[][] = [];
+    const server: Server = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const batch = (JSON.parse(Buffer.concat(chunks).toString()) as { batch: Array<{ userId: string; properties?: { email?: string } }> }).batch;
+        carried.push(batch.map((e) => e.userId));
+        const echo = JSON.stringify({ echo: batch.map((e) => ({ userId: e.userId, email: e.properties?.email })) });
+        void (carried.length === 1 ? held : Promise.resolve()).then(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end(echo));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const f = await start({ destinations: [{ name: 'echo', type: 'webhook', url, timeoutMs: 30_000 }] });
+
+    const keep = mid('keep');
+    await send(f, [
+      { type: 'track', event: 'Signup', userId: 'keeper', messageId: keep },
+      { type: 'track', event: 'Signup', userId: 'victim-wire', properties: { email: EMAIL }, messageId: mid('victim') },
+    ]);
+    await waitFor(() => carried.length === 1, 15_000, 'the held request');
+    expect(carried[0]).toEqual(['keeper', 'victim-wire']);
+    expect(await erase(f, 'victim-wire')).toMatchObject({ events: 1, deliveries: 1, attempts: 0 });
+    release();
+
+    await waitFor(async () => {
+      const story = (await (await fetch(`${f.adminUrl}/admin/events/${keep}`)).json()) as { deliveries?: Array<{ state: string }> };
+      return story.deliveries?.[0]?.state === 'succeeded';
+    }, 15_000, 'the keeper\'s delivery');
+    const rows = everyStoredRow(f);
+    expect(rows).not.toContain(EMAIL);
+    expect(rows).not.toContain('victim-wire');
+    // The keeper's receipt stays (status, outcome); only the excerpt that quoted the erased user goes.
+    expect(readDb(f, (db) => db.prepare("SELECT status, response, outcome FROM delivery_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.user_key = 'keeper'").all())).toEqual([
+      { status: 200, response: '[erased]', outcome: 'succeeded' },
+    ]);
+  });
+
   it('a file write held back during the erasure never reaches the archive', async () => {
     const dir = tempDir('ferry-hold-');
     dirs.push(dir);

@@ -148,6 +148,26 @@ describe('bad input', () => {
     expect((await readEvents(ferry.dataDir)).slice(before).map((e) => e.messageId)).toEqual(valid.map((v) => v.messageId));
   });
 
+  it('rejects only the events with a NUL in a stored id or the event name, and takes a lone surrogate', async () => {
+    // PostgreSQL's text cannot hold a 0x00 byte: stored, one such id failed the whole batch (500).
+    const nul = [
+      trackEvent({ userId: 'nul\u0000user' }),
+      trackEvent({ anonymousId: 'anon\u0000', userId: undefined }),
+      trackEvent({ messageId: `nul-\u0000-${Date.now()}` }),
+      trackEvent({ event: 'Signed\u0000Up' }),
+      { type: 'alias', userId: 'who', previousId: 'was\u0000', messageId: `alias-nul-${Date.now()}` },
+    ];
+    const valid = [trackEvent({ userId: '\ud800lone' }), trackEvent({ properties: { note: 'a\u0000b' } })];
+    const before = await count();
+    const res = await post(ferry.url, { batch: [...nul, ...valid] }, { writeKey: KEY });
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(2);
+    const rejected = res.body.rejected as Array<{ index: number; code: string; reason: string }>;
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([0, 1, 2, 3, 4].map((i) => [i, 'invalid_event']));
+    for (const r of rejected) expect(r.reason).toMatch(/must not contain a NUL character/);
+    expect((await readEvents(ferry.dataDir)).slice(before).map((e) => e.messageId)).toEqual(valid.map((v) => v.messageId));
+  });
+
   it('gives an event without messageId one of its own', async () => {
     const res = await post(ferry.url, { batch: [{ type: 'track', event: 'no id', anonymousId: 'a' }] }, { writeKey: KEY });
     expect(res.body.accepted).toBe(1);

@@ -18,6 +18,12 @@ function idOf(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Ids and the event name are stored in text columns (or read out of the JSON by the store): a NUL
+ * character, which PostgreSQL's text cannot hold, would fail the whole batch's transaction there.
+ */
+const nulIn = (s: string) => s.includes('\u0000');
+
 function fail(reason: string, code: ServerErrorCode = 'invalid_event'): Validated {
   return { ok: false, code, reason };
 }
@@ -39,6 +45,7 @@ export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
   else if (typeof event.messageId !== 'string' || event.messageId === '' || event.messageId.length > MAX_ID_LENGTH) {
     return fail(`"messageId" must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   }
+  if (nulIn(event.messageId)) return fail('"messageId" must not contain a NUL character');
   for (const key of ['userId', 'anonymousId'] as const) {
     const v = event[key];
     if (v === undefined || v === null) continue;
@@ -49,6 +56,7 @@ export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
     }
     const id = idOf(v);
     if (id === undefined || id.length > MAX_ID_LENGTH) return fail(`"${key}" must be a non-empty string or a number`);
+    if (nulIn(id)) return fail(`"${key}" must not contain a NUL character`);
     event[key] = id;
   }
   const userKey = event.userId ?? event.anonymousId;
@@ -56,6 +64,7 @@ export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
   switch (event.type) {
     case 'track':
       if (typeof event.event !== 'string' || event.event === '') return fail('a track event needs "event", a non-empty string');
+      if (nulIn(event.event)) return fail('"event" must not contain a NUL character');
       break;
     case 'group': {
       const groupId = idOf(event.groupId);
@@ -66,6 +75,7 @@ export function validateEvent(raw: unknown, forcedType?: EventType): Validated {
     case 'alias': {
       const previousId = idOf(event.previousId);
       if (!previousId || !event.userId) return fail('an alias event needs "userId" and "previousId"');
+      if (nulIn(previousId)) return fail('"previousId" must not contain a NUL character');
       event.previousId = previousId;
       break;
     }

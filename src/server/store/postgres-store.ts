@@ -9,13 +9,14 @@ import type {
 import type { DeliverySummary, DestinationPause, NewReplay, ReplayMatch, ReplayRecord, ViolationCount } from './types.js';
 import { percentileRanks, percentilesAt } from './percentiles.js';
 import { replayRecord, type ReplayRow } from './replay-records.js';
+import { withoutErasedEchoes } from './erased-echoes.js';
 
 const NAMES = [
   'claim-message-id', 'next-seqs', 'append-event', 'create-delivery', 'link-identity', 'claim-lanes', 'claim-deliveries', 'lease-delivery',
   'renew-lease', 'lock-deliveries', 'mark-succeeded', 'mark-failed', 'mark-aborted', 'release-delivery', 'log-attempt', 'retry-deliveries-by-id',
   'retry-deliveries', 'abort-deliveries', 'count-live', 'count-done', 'count-blocked', 'prune-dedupe', 'suppress-user', 'unsuppress-user',
   'ensure-day', 'list-days', 'prune-lock', 'carry-over-deliveries', 'carry-over-events', 'carry-over-attempts', 'count-day', 'drop-day',
-  'erase-identity-graph', 'erase-message-ids', 'erase-attempts', 'erase-deliveries', 'erase-events', 'erase-identity-links', 'audit-erasure',
+  'lock-running-replays', 'erase-identity-graph', 'erase-message-ids', 'lock-erased-deliveries', 'erase-attempts', 'erase-deliveries', 'erase-events', 'erase-identity-links', 'audit-erasure',
   'audit-erasure-pending', 'complete-erasure', 'forget-erasure-pending', 'list-erasures', 'list-pending-erasures', 'scrub-attempt-responses',
   // Operations (issue 17): pauses, summaries, replays, tracking-plan violations.
   'pause-destination', 'resume-destination', 'list-paused-destinations', 'summarize-deliveries', 'summarize-aborted',
@@ -221,10 +222,12 @@ export class PostgresStore implements Store {
   async settle(_destination: string, token: string, outcomes: Outcome[], now: number): Promise<number> {
     if (outcomes.length === 0) return 0;
     return this.tx(async (c) => {
-      await c.query(this.sql['lock-deliveries'], [outcomes.map((o) => o.id)]);
+      const locked = new Set((await c.query<{ id: number }>(this.sql['lock-deliveries'], [outcomes.map((o) => o.id)])).rows.map((r) => r.id));
+      // Rows claimed and gone were erased while in flight (erase-user locks them first, so it
+      // either ran before this or waits for it): the answers they shared lose their echo.
+      const attempts = new Map(withoutErasedEchoes(outcomes, new Set(outcomes.filter((o) => !locked.has(o.id)).map((o) => o.id))).map((o) => [o.id, o]));
       let fenced = 0;
       const log = { id: [] as number[], day: [] as number[], attempt: [] as number[], at: [] as number[], status: [] as Array<number | null>, error: [] as Array<string | null>, response: [] as Array<string | null>, ms: [] as number[], outcome: [] as string[] };
-      const attempts = new Map(outcomes.map((o) => [o.id, o]));
       const logged = (id: number, day: number) => {
         const o = attempts.get(id)!;
         if (o.state === 'released' || !o.attempt) return;
@@ -408,8 +411,12 @@ export class PostgresStore implements Store {
   async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
     return this.tx(async (c) => {
       const run = async (name: Name, params: unknown[]) => (await c.query(this.sql[name], params)).rowCount ?? 0;
+      await c.query(this.sql['lock-running-replays'], []);
       const ids = (await c.query<{ id: string }>(this.sql['erase-identity-graph'], [r.userKey])).rows.map((x) => x.id);
       const messageIds = (await c.query<{ messageId: string }>(this.sql['erase-message-ids'], [ids])).rows.map((x) => x.messageId);
+      // A settle in progress holds some of these rows: wait for it, so that the scrub below sees the
+      // answers it logs; a later settle finds the rows gone and scrubs its own (settle above).
+      await c.query(this.sql['lock-erased-deliveries'], [ids]);
       await c.query(this.sql['scrub-attempt-responses'], [ids]);
       const counts = {
         identities: ids.length,

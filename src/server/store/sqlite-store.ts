@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { migrations, statements } from './sql-files.js';
 import { percentiles } from './percentiles.js';
+import { withoutErasedEchoes } from './erased-echoes.js';
 import { replayRecord, type ReplayRow } from './replay-records.js';
 import type {
   ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, EventQuery, EventRow, NewEvent, Outcome, Store,
@@ -15,7 +16,7 @@ const NAMES = [
   'claim-message-id', 'append-event', 'create-delivery', 'claim-sources', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'mark-succeeded',
   'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-attempts', 'prune-deliveries',
   'prune-orphan-events', 'release-delivery', 'release-all-leases', 'retry-deliveries-by-id', 'retry-deliveries', 'abort-deliveries',
-  'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user', 'renew-lease',
+  'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user', 'renew-lease', 'present-deliveries',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -187,9 +188,12 @@ export class SqliteStore implements Store {
   async settle(_destination: string, token: string, outcomes: Outcome[], now: number): Promise<number> {
     return this.db.transaction(() => {
       let fenced = 0;
+      const ids = outcomes.map((o) => o.id);
+      const present = new Set(this.stmt['present-deliveries'].pluck().all({ ids: JSON.stringify(ids) }) as number[]);
+      const gone = new Set(ids.filter((id) => !present.has(id)));
       // Newest first: a user's lane (migration 005) ignores changes behind its head, so it
       // moves once per settle, when the head settles last, instead of once per delivery.
-      for (const o of [...outcomes].sort((a, b) => b.id - a.id)) {
+      for (const o of [...withoutErasedEchoes(outcomes, gone)].sort((a, b) => b.id - a.id)) {
         if (o.state === 'released') {
           fenced += 1 - this.stmt['release-delivery'].run({ id: o.id, token }).changes;
           continue;
