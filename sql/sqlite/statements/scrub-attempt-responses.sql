@@ -6,7 +6,7 @@
 UPDATE delivery_log SET response = '[erased]' WHERE response IS NOT NULL AND (at, response) IN (
   SELECT l.at, l.response FROM delivery_log l WHERE l.response IS NOT NULL AND l.delivery_id IN (
     SELECT d.id FROM deliveries d WHERE d.event_seq IN (
-      SELECT e.seq FROM events e WHERE e.user_key IN (SELECT value FROM json_each(@ids))
+      SELECT seq FROM events_by_user WHERE user_key IN (SELECT value FROM json_each(@ids))
     )
   )
 )

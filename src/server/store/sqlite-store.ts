@@ -17,6 +17,7 @@ const NAMES = [
   'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-attempts', 'prune-deliveries',
   'prune-orphan-events', 'release-delivery', 'release-all-leases', 'retry-deliveries-by-id', 'retry-deliveries', 'abort-deliveries',
   'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user', 'renew-lease', 'present-deliveries',
+  'index-users', 'set-user-index-mark', 'user-index-lag',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -40,6 +41,13 @@ type OpsName = (typeof OPS_NAMES)[number];
 const RESPONSE_EXCERPT = 1000;
 
 /**
+ * Events per step of the deferred user index (migration 009). A step writes each user's leaf page
+ * once, so the larger it is the fewer pages per event; it holds the writer for its duration
+ * (a few ms per thousand events), so not too large.
+ */
+const USER_INDEX_CHUNK = 8192;
+
+/**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so that a commit
  * has reached the disk before the HTTP answer goes out (G4). better-sqlite3 is synchronous:
  * a transaction runs to completion without interleaving, which is what makes group commit
@@ -56,6 +64,9 @@ export class SqliteStore implements Store {
   private checkpointer: Worker | undefined;
   /** Statements built from code (admin queries), compiled once each. */
   private readonly compiled = new Map<string, Database.Statement>();
+  /** Events ingested since the user index was last brought up (replays' copies are not counted: the next step takes them too). */
+  private unindexed = 0;
+  private userIndexScheduled = false;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -121,7 +132,41 @@ export class SqliteStore implements Store {
         return seq;
       });
     });
-    return run(events);
+    const seqs = run(events);
+    for (const seq of seqs) if (seq !== null) this.unindexed++;
+    if (this.unindexed >= USER_INDEX_CHUNK) this.scheduleUserIndex();
+    return seqs;
+  }
+
+  /**
+   * Brings events_by_user (migration 009) up by one chunk after the answers already due went out:
+   * the step runs after the current call settles (a worker's reply is posted from a microtask).
+   * A failed step (a busy or full disk) is left to the next one, or to the reader that needs it.
+   */
+  private scheduleUserIndex(): void {
+    if (this.userIndexScheduled) return;
+    this.userIndexScheduled = true;
+    setImmediate(() => {
+      this.userIndexScheduled = false;
+      if (!this.db.open) return;
+      try {
+        this.unindexed = this.db.transaction(() => this.indexUsers(USER_INDEX_CHUNK))();
+      } catch {
+        return;
+      }
+      if (this.unindexed >= USER_INDEX_CHUNK) this.scheduleUserIndex();
+    });
+  }
+
+  /** Adds up to `limit` events after the mark to events_by_user; returns how many are still behind. Call inside a transaction. */
+  private indexUsers(limit: number): number {
+    const { mark, last } = this.stmt['user-index-lag'].get() as { mark: number; last: number };
+    const upTo = Math.min(last, mark + limit);
+    if (upTo > mark) {
+      this.stmt['index-users'].run({ upTo });
+      this.stmt['set-user-index-mark'].run({ upTo });
+    }
+    return last - upTo;
   }
 
   async pruneDedupe(cutoff: number, limit: number): Promise<number> {
@@ -269,7 +314,11 @@ export class SqliteStore implements Store {
       params.push(v);
     };
     if (q.source) add('source = ?', q.source);
-    if (q.userKey) add('user_key = ?', q.userKey);
+    if (q.userKey) {
+      // events_by_user is deferred (migration 009): brought up to the last event first.
+      this.unindexed = this.db.transaction(() => this.indexUsers(Infinity))();
+      add('seq IN (SELECT seq FROM events_by_user WHERE user_key = ?)', q.userKey);
+    }
     if (q.messageId) add('message_id = ?', q.messageId);
     if (q.type) add('type = ?', q.type);
     if (q.sinceMs !== undefined) add('received_at >= ?', q.sinceMs);
@@ -320,6 +369,8 @@ export class SqliteStore implements Store {
   async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
     // One transaction; what it deletes is zeroed on disk (secure_delete, set in the constructor).
     return this.db.transaction(() => {
+      // The erase statements find events through events_by_user (migration 009): up to the last event first.
+      this.unindexed = this.indexUsers(Infinity);
       const e = this.erasure;
       const ids = e['erase-identity-graph'].pluck().all({ key: r.userKey }) as string[];
       const idList = JSON.stringify(ids);

@@ -17,6 +17,7 @@ function quotaKV(limit: number) {
       m.set(k, v);
     },
     removeItem: (k: string) => void m.delete(k),
+    keys: () => m.keys(),
   };
 }
 
@@ -29,7 +30,7 @@ describe('the localStorage queue under a full storage', () => {
       for (const pad of [80, 100, 141, 200, 400])
         for (let slack = 0; slack < 40; slack++) {
           const kv = quotaKV(1_000_000);
-          const store = new KeyValueStore('localStorage', kv, 'k', () => kv.m.keys());
+          const store = new KeyValueStore('localStorage', kv, 'k');
           for (const [i, size] of sizes.entries()) await store.append([rec(i, size)], 1000);
           // The page's own data fills the rest of the storage but `slack` characters.
           kv.m.set('page', 'p'.repeat(1_000_000 - kv.used() - 'page'.length - slack));
@@ -54,7 +55,7 @@ describe('the localStorage queue under a full storage', () => {
 
 it('the page\'s own data taking all the room: every event reported, the queue empty and usable again', async () => {
   const kv = quotaKV(2_000);
-  const store = new KeyValueStore('localStorage', kv, 'k', () => kv.m.keys());
+  const store = new KeyValueStore('localStorage', kv, 'k');
   for (let i = 0; i < 5; i++) await store.append([rec(i, 100)], 1000);
   // The page's own data grows with each write, so freeing event keys is never enough.
   const setItem = kv.setItem;

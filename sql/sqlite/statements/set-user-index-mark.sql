@@ -1,0 +1,1 @@
+UPDATE events_by_user_mark SET seq = @upTo WHERE only = 1
