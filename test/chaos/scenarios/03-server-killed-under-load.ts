@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Analytics } from '@segment/analytics-node';
 import { labels, launchProfile, openTracker, trackLabels } from '../../helpers/chaos-browser.js';
 import { awaitDelivery, labelOf, tally } from '../../helpers/chaos-ledger.js';
@@ -54,11 +55,13 @@ export const serverKilledUnderLoad: Scenario = {
     loading = false;
     await load;
     note(`load ended at ${since()}`);
-    await node.closeAndFlush({ timeout: 30_000 });
+    // closeAndFlush aborts whatever is still unsent at its timeout (the client's own loss, not
+    // Ferry's): under load a restart takes up to ~30 s, so leave room for the last one.
+    await node.closeAndFlush({ timeout: 90_000 });
     note(`analytics-node flushed at ${since()}; ${new Set(world.sink.received.map(labelOf)).size} of ${tracked.length} labels at the destination`);
     await awaitDelivery(world, tracked, 60_000);
     note(`delivered at ${since()}`);
-    const failures = nodeErrors.length ? [`analytics-node reported ${nodeErrors.length} error(s): ${String(nodeErrors[0])}`] : [];
+    const failures = nodeErrors.length ? [`analytics-node reported ${nodeErrors.length} error(s): ${inspect(nodeErrors[0], { depth: 3 })}`] : [];
     return { tally: tally(world, tracked), failures };
   },
 };
