@@ -4,7 +4,7 @@ import { migrations, statements } from './sql-files.js';
 import { RouterPartitions, routerPartition, type PartitionEvents } from './router-partitions.js';
 import type {
   ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, ErasureDone, ErasureRecord, ErasureRequest, EventQuery, EventRow,
-  NewEvent, Outcome, PendingErasure, Store,
+  ArchiveLock, NewEvent, Outcome, PendingErasure, Store,
 } from './types.js';
 import type { DeliverySummary, DestinationPause, NewReplay, ReplayMatch, ReplayRecord, ViolationCount } from './types.js';
 import { percentileRanks, percentilesAt } from './percentiles.js';
@@ -22,6 +22,8 @@ const NAMES = [
   'delivery-latencies', 'oldest-live-delivery', 'replay-range', 'create-replay', 'replay-originals', 'copy-event',
   'create-replay-delivery', 'get-replay', 'advance-replay', 'cancel-replay', 'abort-replay-deliveries', 'list-replays', 'running-replays',
   'record-violation', 'list-violations',
+  // File archives shared by the processes (destinations/file.ts).
+  'lock-archive', 'live-deliveries',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -405,6 +407,17 @@ export class PostgresStore implements Store {
    * One transaction. The deleted rows stay in the table files as dead tuples until VACUUM reclaims
    * them (autovacuum, or completeErasure's VACUUM): PostgreSQL has no secure_delete.
    */
+  /**
+   * One transaction on its own connection, holding the directory's advisory lock until it ends
+   * (a crashed process's lock goes with its connection). `live` reads after the lock is granted,
+   * so it sees every erasure whose rewrite came before this turn.
+   */
+  readonly archiveLock: ArchiveLock = (path, work) =>
+    this.tx(async (c) => {
+      await c.query(this.sql['lock-archive'], [path]);
+      return work(async (ids) => new Set((await c.query<{ id: number }>(this.sql['live-deliveries'], [ids])).rows.map((r) => r.id)));
+    });
+
   async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
     return this.tx(async (c) => {
       const run = async (name: Name, params: unknown[]) => (await c.query(this.sql[name], params)).rowCount ?? 0;
