@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 import { httpError } from '../errors.js';
 import { migrations, statements } from './sql-files.js';
 import { RouterPartitions, routerPartition, type PartitionEvents } from './router-partitions.js';
@@ -41,6 +42,8 @@ const types = {
 export interface PostgresOptions {
   url: string;
   poolSize: number;
+  /** A new connection not ready for queries within it fails (a server that accepts and never answers). */
+  connectTimeoutMs: number;
   /** This process routes: it owns router partitions (router-partitions.ts) and claims in them. */
   routing: boolean;
   partitionLeaseMs: number;
@@ -50,7 +53,7 @@ export interface PostgresOptions {
 /** Errors that say the database cannot be reached or is going away: an outage, answered 503. */
 function unavailable(err: unknown): Error {
   const code = String((err as { code?: unknown })?.code ?? '');
-  if (/^(08|57P|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) || /Connection terminated/.test((err as Error)?.message ?? '')) {
+  if (/^(08|57P|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) || /Connection terminated|timeout expired/.test((err as Error)?.message ?? '')) {
     return httpError('storage_unavailable', `the database is unavailable (${code || (err as Error).message}); nothing was acknowledged, retry later`);
   }
   return err as Error;
@@ -79,8 +82,10 @@ export class PostgresStore implements Store {
     readonly partitions: RouterPartitions | undefined,
   ) {}
 
+  /** Throws, in one line without the URL's password: a ConfigError for a URL pg cannot read, storage_unavailable when the database cannot be used. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, application_name: 'ferry' });
+    const where = databaseAt(options.url);
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, application_name: 'ferry', Client: clientTimingOut(options.connectTimeoutMs) });
     // An idle connection that the server dropped: the next query gets another one.
     pool.on('error', () => {});
     try {
@@ -93,8 +98,10 @@ export class PostgresStore implements Store {
       await partitions?.start();
       return store;
     } catch (err) {
-      await pool.end();
-      throw err;
+      await pool.end().catch(() => undefined);
+      const message = (err as Error)?.message ?? String(err);
+      const reason = /timeout expired/.test(message) ? `no answer within ${options.connectTimeoutMs} ms (store.connectTimeoutMs)` : message;
+      throw httpError('storage_unavailable', `cannot open the PostgreSQL store at ${where}: ${reason}`);
     }
   }
 
@@ -557,6 +564,28 @@ export class PostgresStore implements Store {
 /** The statement parameters of a replay's match ($1..$5 of replay-range.sql; null for any). */
 function matchParams(m: ReplayMatch): unknown[] {
   return [m.fromMs, m.toMs, m.sources, m.types, m.events];
+}
+
+/** host:port/database of a connection URL, read by pg's own parser; a URL it cannot read is a config error. */
+function databaseAt(url: string): string {
+  try {
+    const c = new pg.Client({ connectionString: url });
+    return `${c.host}:${c.port}/${c.database ?? ''}`;
+  } catch {
+    throw new ConfigError(`invalid config: store.url is not a valid PostgreSQL URL: ${url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')}`);
+  }
+}
+
+/**
+ * pg's clients with a connect timeout: the pool's own option would also fail a query that waits
+ * for a free connection of a busy pool, which must wait instead.
+ */
+function clientTimingOut(connectTimeoutMs: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectTimeoutMs });
+    }
+  };
 }
 
 function dayOf(ms: number): number {
