@@ -31,13 +31,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/compat/**/*.test.ts'] },
+        test: { name: 'sqlite', include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/review2/**/*.test.ts'], exclude: ['**/node_modules/**', 'test/review2/**/*.pg.test.ts'] },
       },
       {
         extends: true,
         test: {
           name: 'postgres',
-          include: [...BOTH_STORES, 'test/postgres/**/*.test.ts'],
+          include: [...BOTH_STORES, 'test/postgres/**/*.test.ts', 'test/review2/**/*.pg.test.ts'],
           env: { FERRY_TEST_STORE: 'postgres' },
           globalSetup: ['test/helpers/postgres.ts'],
         },

@@ -147,7 +147,10 @@ export interface ServerConfig {
 }
 
 /** SQLite: one file in dataDir, one process. PostgreSQL: one database, any number of processes. */
-export type StoreConfig = { kind: 'sqlite' } | { kind: 'postgres'; url: string; poolSize: number };
+export type StoreConfig =
+  | { kind: 'sqlite' }
+  /** connectTimeoutMs: a new connection that is not ready within it fails (a silent server never hangs the start). */
+  | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number };
 
 export interface RouterConfig {
   /**
@@ -217,6 +220,7 @@ const schema = {
               kind: { const: 'postgres' },
               url: { type: 'string', pattern: '^postgres(ql)?://' },
               poolSize: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+              connectTimeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 10_000 },
             },
           },
         },

@@ -24,7 +24,7 @@ async function schema(): Promise<string> {
 
 /** A route process's store. Its heartbeat is every 20 s: the test moves ownership itself. */
 async function routeStore(url: string): Promise<PostgresStore> {
-  const s = await PostgresStore.open({ url, poolSize: 3, routing: true, partitionLeaseMs: 60_000 });
+  const s = await PostgresStore.open({ url, poolSize: 3, connectTimeoutMs: 10_000, routing: true, partitionLeaseMs: 60_000 });
   open.push(s);
   return s;
 }
@@ -129,7 +129,7 @@ describe('replays across processes', () => {
   it('two processes stepping the same replay at once (both resumed it at their start) copy each original exactly once, in per-user order', async () => {
     const url = await schema();
     const a = await routeStore(url);
-    const b = await PostgresStore.open({ url, poolSize: 3, routing: false, partitionLeaseMs: 60_000 });
+    const b = await PostgresStore.open({ url, poolSize: 3, connectTimeoutMs: 10_000, routing: false, partitionLeaseMs: 60_000 });
     open.push(b);
     const now = Date.now();
     const users = ['u0', 'u1', 'u2', 'u3', 'u4'];

@@ -29,7 +29,7 @@ export async function resumeErasures(store: Store, config: Readonly<ServerConfig
 
 async function finish(store: Store, config: Readonly<ServerConfig>, erasure: PendingErasure): Promise<number> {
   let lines = 0;
-  for (const d of config.destinations) if (d.type === 'file') lines += await eraseFromArchive(d, erasure);
+  for (const d of config.destinations) if (d.type === 'file') lines += await eraseFromArchive(d, erasure, store.archiveLock);
   await store.completeErasure(erasure.id, lines, Date.now());
   return lines;
 }

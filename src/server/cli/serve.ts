@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, validateConfig, type ServerConfig } from '../config.js';
+import { FerryError } from '../../protocol/errors.js';
 import { startServer } from '../server.js';
 
 function fail(message: string): never {
@@ -48,7 +49,8 @@ async function serveConfig(argv: string[], help: string): Promise<Readonly<Serve
   set('dataDir', values.data ?? env.FERRY_DATA);
   set('logLevel', values['log-level'] ?? env.FERRY_LOG_LEVEL);
   set('dedupeWindowHours', num('--dedupe-window-hours', values['dedupe-window-hours'] ?? env.FERRY_DEDUPE_WINDOW_HOURS));
-  const store = values.store ?? env.FERRY_STORE;
+  // Set but empty (FERRY_STORE= in a unit file or a compose file) is unset: the default store.
+  const store = values.store ?? (env.FERRY_STORE || undefined);
   if (store !== undefined) {
     const previous = (config.store ?? {}) as Record<string, unknown>;
     config.store = store === 'sqlite' ? { kind: 'sqlite' } : { ...(previous.kind === 'postgres' ? previous : {}), kind: 'postgres', url: store };
@@ -95,7 +97,8 @@ export async function runServe(rest: string[], help: string): Promise<void> {
   try {
     server = await startServer(config);
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
+    // A store that cannot be opened (unreachable, silent, refusing us): one line, not a stack.
+    if (err instanceof ConfigError || (err instanceof FerryError && err.code === 'storage_unavailable')) fail(err.message);
     throw err;
   }
   const hostOf = (h: string) => (h.includes(':') ? `[${h}]` : h);

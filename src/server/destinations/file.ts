@@ -3,7 +3,10 @@ import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'nod
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FileDestinationConfig } from '../config.js';
+import type { ArchiveLock } from '../store/types.js';
 import type { DeliveryItem, Destination, SendResult } from './types.js';
+
+type LiveDeliveries = Parameters<Parameters<ArchiveLock>[1]>[0];
 
 const ARCHIVE_FILE = /^events-\d{4}-\d{2}-\d{2}(\.\d+)?\.ndjson$/;
 const TEMP_SUFFIX = '.erasing';
@@ -21,7 +24,9 @@ export interface ArchiveErasure {
 
 /**
  * One archive directory, shared by every destination that writes there and by erasure: writes
- * and rewrites take turns (one at a time), so an erasure never races an append.
+ * and rewrites take turns (one at a time in this process, and under the store's `archiveLock`
+ * against the other processes of a PostgreSQL store that share the directory), so an erasure
+ * never races an append.
  */
 class Archive {
   private turn: Promise<unknown> = Promise.resolve();
@@ -33,15 +38,22 @@ class Archive {
 
   constructor(readonly path: string) {}
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(fn, fn);
+  /** This process's turn, then (several processes) the store's lock on the directory. */
+  private exclusive<T>(lock: ArchiveLock | undefined, fn: (live?: LiveDeliveries) => Promise<T>): Promise<T> {
+    const inTurn = () => (lock ? lock(this.path, fn) : fn());
+    const run = this.turn.then(inTurn, inTurn);
     this.turn = run.catch(() => undefined);
     return run;
   }
 
   private async target(incoming: number, maxBytes: number): Promise<FileHandle> {
     const day = new Date().toISOString().slice(0, 10);
-    if (this.handle && this.current.includes(day) && this.size + incoming <= maxBytes) return this.handle;
+    if (this.handle && this.current.includes(day)) {
+      // Another process's erasure may have renamed a rewrite over this file: the handle would
+      // append to the replaced inode, which is in no archive. Its size counts their appends too.
+      const size = await this.sizeIfAtPath(this.handle);
+      if (size >= 0 && size + incoming <= maxBytes) return ((this.size = size), this.handle);
+    }
     await this.closeHandle();
     await mkdir(this.path, { recursive: true });
     // Append to the day's newest file, never to an older one an erasure shrank: the files
@@ -58,23 +70,43 @@ class Archive {
     return this.handle;
   }
 
+  /** The open file's size while it is still the file at its path (same inode); else -1. */
+  private async sizeIfAtPath(fh: FileHandle): Promise<number> {
+    const [opened, atPath] = await Promise.all([fh.stat(), stat(this.current).catch(() => undefined)]);
+    return atPath && atPath.ino === opened.ino && atPath.dev === opened.dev ? opened.size : -1;
+  }
+
   private async closeHandle(): Promise<void> {
     const h = this.handle;
     this.handle = undefined;
     await h?.close();
   }
 
-  /** Appends and fsyncs the items, less those erased while they were in flight. */
-  append(items: DeliveryItem[], maxBytes: number): Promise<void> {
-    return this.exclusive(async () => {
+  /**
+   * Appends and fsyncs the items, less those erased while they were in flight (known here, or
+   * through `live` for an erasure by another process). Resolves only once the bytes are in the
+   * file at the archive's path.
+   */
+  append(items: DeliveryItem[], maxBytes: number, lock: ArchiveLock | undefined): Promise<void> {
+    return this.exclusive(lock, async (live) => {
       const now = Date.now();
-      const kept = items.filter((i) => !((this.erased.get(i.messageId) ?? 0) > now));
+      let kept = items.filter((i) => !((this.erased.get(i.messageId) ?? 0) > now));
+      if (live && kept.length > 0) {
+        const alive = await live(kept.map((i) => i.id));
+        kept = kept.filter((i) => alive.has(i.id));
+      }
       if (kept.length === 0) return;
       const text = kept.map((i) => JSON.stringify(i.event)).join('\n') + '\n';
       const bytes = Buffer.byteLength(text);
       const fh = await this.target(bytes, maxBytes);
       await fh.write(text);
       await fh.sync();
+      // A rename by anyone outside the turns (a process on another store, an operator's tool)
+      // between the check and the write: not delivered, the router retries it.
+      if ((await this.sizeIfAtPath(fh)) < 0) {
+        await this.closeHandle();
+        throw new Error(`${this.current} was replaced while it was written; the events are written again`);
+      }
       this.size += bytes;
     });
   }
@@ -85,8 +117,8 @@ class Archive {
    * or the new one, never half of one; a stale temp is removed by the next erasure). Returns how
    * many lines went.
    */
-  erase(what: ArchiveErasure): Promise<number> {
-    return this.exclusive(async () => {
+  erase(what: ArchiveErasure, lock: ArchiveLock | undefined): Promise<number> {
+    return this.exclusive(lock, async () => {
       const until = Date.now() + ERASED_FOR_MS;
       for (const [id, t] of this.erased) if (t <= Date.now()) this.erased.delete(id);
       for (const id of what.messageIds) this.erased.set(id, until);
@@ -112,7 +144,7 @@ class Archive {
   }
 
   close(): Promise<void> {
-    return this.exclusive(() => this.closeHandle());
+    return this.exclusive(undefined, () => this.closeHandle());
   }
 }
 
@@ -188,9 +220,12 @@ function archiveAt(path: string): Archive {
   return a;
 }
 
-/** Removes an erasure's lines from a file destination's archives; returns how many went. */
-export function eraseFromArchive(config: Readonly<FileDestinationConfig>, what: ArchiveErasure): Promise<number> {
-  return archiveAt(config.path).erase(what);
+/**
+ * Removes an erasure's lines from a file destination's archives; returns how many went. `lock`:
+ * the store's, when other processes write the directory too.
+ */
+export function eraseFromArchive(config: Readonly<FileDestinationConfig>, what: ArchiveErasure, lock: ArchiveLock | undefined): Promise<number> {
+  return archiveAt(config.path).erase(what, lock);
 }
 
 /**
@@ -202,7 +237,11 @@ export class FileDestination implements Destination {
   readonly name: string;
   private readonly archive: Archive;
 
-  constructor(private readonly config: Readonly<FileDestinationConfig>) {
+  constructor(
+    private readonly config: Readonly<FileDestinationConfig>,
+    /** The store's lock, when other processes write the directory too. */
+    private readonly lock?: ArchiveLock,
+  ) {
     this.name = config.name;
     this.archive = archiveAt(config.path);
   }
@@ -210,7 +249,7 @@ export class FileDestination implements Destination {
   async send(items: DeliveryItem[]): Promise<SendResult[]> {
     let result: SendResult;
     try {
-      await this.archive.append(items, this.config.maxBytes);
+      await this.archive.append(items, this.config.maxBytes, this.lock);
       result = { answer: { kind: 'stored' }, error: null, response: null };
     } catch (err) {
       result = { answer: { kind: 'no-answer' }, error: (err as Error).message, response: null };

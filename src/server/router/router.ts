@@ -31,7 +31,7 @@ export class Router {
     const memories = new Map<string, MemoryDestination>();
     const loops: DestinationLoop[] = [];
     for (const d of config.destinations) {
-      const destination = createDestination(d);
+      const destination = createDestination(d, store.archiveLock);
       if (destination instanceof MemoryDestination) memories.set(d.name, destination);
       const transform = d.transform ? await loadTransform(d.transform, d.name) : undefined;
       loops.push(new DestinationLoop(store, destination, d, transform, config.router.leaseMs, events));

@@ -16,6 +16,7 @@ export async function openStore(config: Readonly<ServerConfig>, partitionEvents?
     return PostgresStore.open({
       url: config.store.url,
       poolSize: config.store.poolSize,
+      connectTimeoutMs: config.store.connectTimeoutMs,
       routing: config.role !== 'ingest',
       partitionLeaseMs: config.router.partitionLeaseMs,
       partitionEvents,

@@ -1,10 +1,11 @@
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 import { httpError } from '../errors.js';
 import { migrations, statements } from './sql-files.js';
 import { RouterPartitions, routerPartition, type PartitionEvents } from './router-partitions.js';
 import type {
   ClaimedDelivery, DeliveryCounts, DeliveryLogRow, DeliveryQuery, DeliveryRow, ErasureDone, ErasureRecord, ErasureRequest, EventQuery, EventRow,
-  NewEvent, Outcome, PendingErasure, Store,
+  ArchiveLock, NewEvent, Outcome, PendingErasure, Store,
 } from './types.js';
 import type { DeliverySummary, DestinationPause, NewReplay, ReplayMatch, ReplayRecord, ViolationCount } from './types.js';
 import { percentileRanks, percentilesAt } from './percentiles.js';
@@ -23,6 +24,8 @@ const NAMES = [
   'delivery-latencies', 'oldest-live-delivery', 'replay-range', 'create-replay', 'replay-originals', 'copy-event',
   'create-replay-delivery', 'get-replay', 'advance-replay', 'cancel-replay', 'abort-replay-deliveries', 'list-replays', 'running-replays',
   'record-violation', 'list-violations',
+  // File archives shared by the processes (destinations/file.ts).
+  'lock-archive', 'live-deliveries',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -40,6 +43,8 @@ const types = {
 export interface PostgresOptions {
   url: string;
   poolSize: number;
+  /** A new connection not ready for queries within it fails (a server that accepts and never answers). */
+  connectTimeoutMs: number;
   /** This process routes: it owns router partitions (router-partitions.ts) and claims in them. */
   routing: boolean;
   partitionLeaseMs: number;
@@ -49,7 +54,7 @@ export interface PostgresOptions {
 /** Errors that say the database cannot be reached or is going away: an outage, answered 503. */
 function unavailable(err: unknown): Error {
   const code = String((err as { code?: unknown })?.code ?? '');
-  if (/^(08|57P|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) || /Connection terminated/.test((err as Error)?.message ?? '')) {
+  if (/^(08|57P|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) || /Connection terminated|timeout expired/.test((err as Error)?.message ?? '')) {
     return httpError('storage_unavailable', `the database is unavailable (${code || (err as Error).message}); nothing was acknowledged, retry later`);
   }
   return err as Error;
@@ -78,8 +83,10 @@ export class PostgresStore implements Store {
     readonly partitions: RouterPartitions | undefined,
   ) {}
 
+  /** Throws, in one line without the URL's password: a ConfigError for a URL pg cannot read, storage_unavailable when the database cannot be used. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, application_name: 'ferry' });
+    const where = databaseAt(options.url);
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, application_name: 'ferry', Client: clientTimingOut(options.connectTimeoutMs) });
     // An idle connection that the server dropped: the next query gets another one.
     pool.on('error', () => {});
     try {
@@ -92,8 +99,10 @@ export class PostgresStore implements Store {
       await partitions?.start();
       return store;
     } catch (err) {
-      await pool.end();
-      throw err;
+      await pool.end().catch(() => undefined);
+      const message = (err as Error)?.message ?? String(err);
+      const reason = /timeout expired/.test(message) ? `no answer within ${options.connectTimeoutMs} ms (store.connectTimeoutMs)` : message;
+      throw httpError('storage_unavailable', `cannot open the PostgreSQL store at ${where}: ${reason}`);
     }
   }
 
@@ -408,6 +417,17 @@ export class PostgresStore implements Store {
    * One transaction. The deleted rows stay in the table files as dead tuples until VACUUM reclaims
    * them (autovacuum, or completeErasure's VACUUM): PostgreSQL has no secure_delete.
    */
+  /**
+   * One transaction on its own connection, holding the directory's advisory lock until it ends
+   * (a crashed process's lock goes with its connection). `live` reads after the lock is granted,
+   * so it sees every erasure whose rewrite came before this turn.
+   */
+  readonly archiveLock: ArchiveLock = (path, work) =>
+    this.tx(async (c) => {
+      await c.query(this.sql['lock-archive'], [path]);
+      return work(async (ids) => new Set((await c.query<{ id: number }>(this.sql['live-deliveries'], [ids])).rows.map((r) => r.id)));
+    });
+
   async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
     return this.tx(async (c) => {
       const run = async (name: Name, params: unknown[]) => (await c.query(this.sql[name], params)).rowCount ?? 0;
@@ -551,6 +571,28 @@ export class PostgresStore implements Store {
 /** The statement parameters of a replay's match ($1..$5 of replay-range.sql; null for any). */
 function matchParams(m: ReplayMatch): unknown[] {
   return [m.fromMs, m.toMs, m.sources, m.types, m.events];
+}
+
+/** host:port/database of a connection URL, read by pg's own parser; a URL it cannot read is a config error. */
+function databaseAt(url: string): string {
+  try {
+    const c = new pg.Client({ connectionString: url });
+    return `${c.host}:${c.port}/${c.database ?? ''}`;
+  } catch {
+    throw new ConfigError(`invalid config: store.url is not a valid PostgreSQL URL: ${url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')}`);
+  }
+}
+
+/**
+ * pg's clients with a connect timeout: the pool's own option would also fail a query that waits
+ * for a free connection of a busy pool, which must wait instead.
+ */
+function clientTimingOut(connectTimeoutMs: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectTimeoutMs });
+    }
+  };
 }
 
 function dayOf(ms: number): number {

@@ -6,10 +6,13 @@
 import type { PackedEvents } from './packed-events.js';
 import type { Store } from './types.js';
 
-/** The Store members that are calls (everything but its fields). */
-export type StoreMethod = {
-  [K in keyof Store]: Store[K] extends (...args: never[]) => Promise<unknown> ? K : never;
-}[keyof Store];
+/**
+ * The Store members that are calls (everything but its fields). `archiveLock` takes a callback,
+ * which cannot cross to a thread; the embedded store has none (one process).
+ */
+export type StoreMethod = Exclude<{
+  [K in keyof Store]-?: Store[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof Store], 'archiveLock'>;
 
 /** Ingest, the hot call, carries its events packed (packed-events.ts); every other call its arguments as they are. */
 export type StoreRequest =

@@ -282,6 +282,12 @@ export interface Store {
   /** Ids of replays still making copies (resumed at start). */
   runningReplays(): Promise<number[]>;
   recordViolations(counts: ViolationCount[]): Promise<void>;
+  /**
+   * Several processes share one config, so one file destination's directory: `archiveLock` makes
+   * their archive appends and erasure rewrites take turns (PostgreSQL: an advisory lock held for
+   * the whole of `work`). Absent on the embedded store: one process, whose turns are in memory.
+   */
+  readonly archiveLock?: ArchiveLock;
   violations(query: { source?: string; event?: string }): Promise<ViolationCount[]>;
   close(): Promise<void>;
 }
@@ -328,3 +334,11 @@ export interface ErasureRecord extends ErasureCounts {
   archiveLines: number | null;
   completedAt: string | null;
 }
+
+/**
+ * Runs `work` while this process holds the archive directory `path` against every other process
+ * of the store. `live` answers which of the given delivery ids still exist, as of a moment inside
+ * the turn: an erasure committed since their claim removed the others, and rewrote the archive
+ * before this turn began or rewrites it after.
+ */
+export type ArchiveLock = <T>(path: string, work: (live: (deliveryIds: readonly number[]) => Promise<ReadonlySet<number>>) => Promise<T>) => Promise<T>;

@@ -1,0 +1,3 @@
+import { inFlightEchoSuite } from './erasure-in-flight-echo.js';
+
+inFlightEchoSuite();
