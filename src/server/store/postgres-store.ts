@@ -65,7 +65,7 @@ type Client = pg.PoolClient;
 /**
  * The PostgreSQL store: several `ferry serve` processes share one database. Every change is one
  * transaction on a pooled connection; a commit returns once PostgreSQL has flushed its WAL
- * (synchronous_commit on, the default: G4). The ingest group commit (ingester.ts) is written by
+ * (synchronous_commit on, set for Ferry's sessions: G4). The ingest group commit (ingester.ts) is written by
  * a handful of multi-row statements whatever its size; dedupe is the unique key of `dedupe`,
  * claimed with INSERT … ON CONFLICT, so two processes never both accept one messageId. Routing
  * is split across processes by router partitions (router-partitions.ts). Retention drops whole
@@ -86,7 +86,12 @@ export class PostgresStore implements Store {
   /** Throws, in one line without the URL's password: a ConfigError for a URL pg cannot read, storage_unavailable when the database cannot be used. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const where = databaseAt(options.url);
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, application_name: 'ferry', Client: clientTimingOut(options.connectTimeoutMs) });
+    // synchronous_commit on for Ferry's own sessions, whatever the cluster's default (G4: a 2xx
+    // only after the WAL is flushed); an `options` parameter in the URL still overrides it.
+    const pool = new pg.Pool({
+      connectionString: options.url, max: options.poolSize, types, application_name: 'ferry',
+      options: '-c synchronous_commit=on', Client: clientTimingOut(options.connectTimeoutMs),
+    });
     // An idle connection that the server dropped: the next query gets another one.
     pool.on('error', () => {});
     try {
