@@ -43,9 +43,10 @@ test('a collector answering an HTML 404 for a while loses nothing; the bad phase
   server.mode = 'html404';
   await page.goto(pageUrl({ flushAt: 20, flushIntervalMs: 50, retry: { baseMs, capMs: 1000 } }));
   await sdkReady(page);
-  await page.evaluate(() => {
+  const listening = await page.evaluate(() => {
     (window as unknown as { errs: string[] }).errs = [];
     (window as unknown as { ferry: Ferry }).ferry.on('error', (e) => (window as unknown as { errs: string[] }).errs.push(`${e.code}: ${e.message}`));
+    return Date.now();
   });
   await trackMany(page, 'n', 100);
   await page.waitForTimeout(3000);
@@ -59,9 +60,10 @@ test('a collector answering an HTML 404 for a while loses nothing; the bad phase
   expect(bad.length).toBeGreaterThanOrEqual(2);
   // Every wait is at least the base: over the bad phase at most one request per base period.
   expect(bad.length).toBeLessThanOrEqual(Math.floor((bad.at(-1)!.start - bad[0]!.start) / (baseMs * 0.8)) + 1);
-  // Each 404 after the listener was attached (the page view's first one came before) was reported, with its status.
+  // Each 404 the server got after the listener was attached was reported, with its status (its
+  // answer came later still). Under load the page view's retries may come before, in any number.
   const errs = await page.evaluate(() => (window as unknown as { errs: string[] }).errs);
-  expect(errs.length).toBeGreaterThanOrEqual(bad.length - 1);
+  expect(errs.length).toBeGreaterThanOrEqual(bad.filter((r) => r.start >= listening).length);
   for (const e of errs) expect(e).toMatch(/^send_failed: HTTP 404: \d+ event\(s\) kept/);
 });
 
