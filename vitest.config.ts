@@ -17,6 +17,7 @@ const BOTH_STORES = [
   'test/server/ops-summary.test.ts',
   'test/server/ops-pause-replay.test.ts',
   'test/server/ops-plans.test.ts',
+  'test/review3/plan-violation-nul.test.ts',
 ];
 
 // SDK units pick happy-dom per file (`@vitest-environment happy-dom`) with fake-indexeddb;
@@ -31,7 +32,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/compat/**/*.test.ts'] },
+        test: { name: 'sqlite', include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/review3/**/*.test.ts'] },
       },
       {
         extends: true,
