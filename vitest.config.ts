@@ -19,6 +19,7 @@ const BOTH_STORES = [
   'test/server/ops-plans.test.ts',
   'test/review3/plan-violation-nul.test.ts',
   'test/review3/webhook-nul-answer.test.ts',
+  'test/review3/pg-erasure-identify-race.test.ts',
 ];
 
 // SDK units pick happy-dom per file (`@vitest-environment happy-dom`) with fake-indexeddb;
