@@ -17,6 +17,8 @@ const BOTH_STORES = [
   'test/server/ops-summary.test.ts',
   'test/server/ops-pause-replay.test.ts',
   'test/server/ops-plans.test.ts',
+  'test/server/plan-violation-nul.test.ts',
+  'test/server/webhook-nul-answer.test.ts',
 ];
 
 // SDK units pick happy-dom per file (`@vitest-environment happy-dom`) with fake-indexeddb;
@@ -31,13 +33,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/review2/**/*.test.ts'], exclude: ['**/node_modules/**', 'test/review2/**/*.pg.test.ts'] },
+        test: { name: 'sqlite', include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/compat/**/*.test.ts'] },
       },
       {
         extends: true,
         test: {
           name: 'postgres',
-          include: [...BOTH_STORES, 'test/postgres/**/*.test.ts', 'test/review2/**/*.pg.test.ts'],
+          include: [...BOTH_STORES, 'test/postgres/**/*.test.ts'],
           env: { FERRY_TEST_STORE: 'postgres' },
           globalSetup: ['test/helpers/postgres.ts'],
         },

@@ -96,7 +96,11 @@ export class KeyValueStore implements QueueStore {
     this.#chars -= this.#order!.splice(i, 1)[0]!.chars;
   }
 
-  /** The record under this slot, or nothing when another tab removed it meanwhile. */
+  /**
+   * The record under this slot, or nothing when another tab removed it meanwhile. (Chromium may
+   * still return a value another tab removed a moment ago: that event is sent again, and the
+   * server's dedupe absorbs it.)
+   */
   #read(slot: Slot): QueueRecord | undefined {
     try {
       return { ...(JSON.parse(this.#kv.getItem(slot.key) ?? '') as NewRecord), chunk: slot.at };

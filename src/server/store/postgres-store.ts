@@ -63,6 +63,13 @@ function unavailable(err: unknown): Error {
 type Client = pg.PoolClient;
 
 /**
+ * Text as a PostgreSQL text column takes it: NUL is the one character it refuses, and a
+ * destination's answer or a validator's message quoting a hostile property name may hold one.
+ * U+FFFD keeps the length and says something was there; refusing would fail the whole settle.
+ */
+const pgText = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s);
+
+/**
  * The PostgreSQL store: several `ferry serve` processes share one database. Every change is one
  * transaction on a pooled connection; a commit returns once PostgreSQL has flushed its WAL
  * (synchronous_commit on, set for Ferry's sessions: G4). The ingest group commit (ingester.ts) is written by
@@ -251,8 +258,8 @@ export class PostgresStore implements Store {
         log.attempt.push(a.number);
         log.at.push(a.at);
         log.status.push(a.status);
-        log.error.push(a.error);
-        log.response.push(a.response === null ? null : a.response.slice(0, RESPONSE_EXCERPT));
+        log.error.push(a.error === null ? null : pgText(a.error));
+        log.response.push(a.response === null ? null : pgText(a.response.slice(0, RESPONSE_EXCERPT)));
         log.ms.push(Math.round(a.durationMs));
         log.outcome.push(o.state);
       };
@@ -556,7 +563,7 @@ export class PostgresStore implements Store {
     if (counts.length === 0) return;
     const sorted = [...counts].sort((a, b) => (a.source === b.source ? (a.event < b.event ? -1 : a.event > b.event ? 1 : 0) : a.source < b.source ? -1 : 1));
     await this.tx(async (c) => {
-      for (const v of sorted) await c.query(this.sql['record-violation'], [v.source, v.event, v.count, v.rejected, v.lastAt, v.lastMessage]);
+      for (const v of sorted) await c.query(this.sql['record-violation'], [v.source, v.event, v.count, v.rejected, v.lastAt, pgText(v.lastMessage)]);
     });
   }
 

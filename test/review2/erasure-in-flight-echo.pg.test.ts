@@ -1,3 +1,0 @@
-import { inFlightEchoSuite } from './erasure-in-flight-echo.js';
-
-inFlightEchoSuite();
