@@ -19,6 +19,7 @@ const BOTH_STORES = [
   'test/server/ops-plans.test.ts',
   'test/server/plan-violation-nul.test.ts',
   'test/server/webhook-nul-answer.test.ts',
+  'test/server/nul-text.test.ts',
 ];
 
 // SDK units pick happy-dom per file (`@vitest-environment happy-dom`) with fake-indexeddb;

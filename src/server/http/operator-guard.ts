@@ -55,7 +55,15 @@ export const TOKEN_FREE = { operatorTokenFree: true } as const;
  * Client addresses are never trusted: behind a proxy on the same host everybody is loopback.
  */
 export const operatorGuard = fp<OperatorGuardOptions>(async (scope, options) => {
-  const allowed = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  // In the form validHost passes a Host on in (a URL's): `[0:0:0:0:0:0:0:1]` is `[::1]`.
+  const allowed = new Set(options.allowedHosts.map((h) => {
+    const name = h.toLowerCase();
+    try {
+      return new URL(`http://${name}`).hostname;
+    } catch {
+      return name;
+    }
+  }));
   const surface = options.surface ?? 'operator API';
   const hostAllowed = (name: string) => allowed.has(name) || (options.allowIpLiterals === true && isIpLiteral(name));
   const expected = options.token === undefined ? undefined : digest(options.token);

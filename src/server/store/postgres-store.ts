@@ -68,6 +68,7 @@ type Client = pg.PoolClient;
  * U+FFFD keeps the length and says something was there; refusing would fail the whole settle.
  */
 const pgText = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s);
+const pgTextOrNull = (s: string | null): string | null => (s === null ? null : pgText(s));
 
 /**
  * The PostgreSQL store: several `ferry serve` processes share one database. Every change is one
@@ -93,11 +94,9 @@ export class PostgresStore implements Store {
   /** Throws, in one line without the URL's password: a ConfigError for a URL pg cannot read, storage_unavailable when the database cannot be used. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const where = databaseAt(options.url);
-    // synchronous_commit on for Ferry's own sessions, whatever the cluster's default (G4: a 2xx
-    // only after the WAL is flushed); an `options` parameter in the URL still overrides it.
     const pool = new pg.Pool({
-      connectionString: options.url, max: options.poolSize, types, application_name: 'ferry',
-      options: '-c synchronous_commit=on', Client: clientTimingOut(options.connectTimeoutMs),
+      connectionString: withSynchronousCommit(options.url), max: options.poolSize, types, application_name: 'ferry',
+      Client: clientTimingOut(options.connectTimeoutMs),
     });
     // An idle connection that the server dropped: the next query gets another one.
     pool.on('error', () => {});
@@ -258,8 +257,8 @@ export class PostgresStore implements Store {
         log.attempt.push(a.number);
         log.at.push(a.at);
         log.status.push(a.status);
-        log.error.push(a.error === null ? null : pgText(a.error));
-        log.response.push(a.response === null ? null : pgText(a.response.slice(0, RESPONSE_EXCERPT)));
+        log.error.push(pgTextOrNull(a.error));
+        log.response.push(pgTextOrNull(a.response?.slice(0, RESPONSE_EXCERPT) ?? null));
         log.ms.push(Math.round(a.durationMs));
         log.outcome.push(o.state);
       };
@@ -276,8 +275,8 @@ export class PostgresStore implements Store {
       for (const o of outcomes) {
         if (o.state !== 'failed' && o.state !== 'aborted') continue;
         const res = o.state === 'failed'
-          ? await c.query<{ day: number }>(this.sql['mark-failed'], [o.id, token, now, o.attempt.at, o.attempt.status, o.attempt.error, o.nextAt])
-          : await c.query<{ day: number }>(this.sql['mark-aborted'], [o.id, token, now, o.attempt?.at ?? now, o.attempt?.status ?? null, o.attempt?.error ?? null, o.reason, o.attempt ? 1 : 0]);
+          ? await c.query<{ day: number }>(this.sql['mark-failed'], [o.id, token, now, o.attempt.at, o.attempt.status, pgTextOrNull(o.attempt.error), o.nextAt])
+          : await c.query<{ day: number }>(this.sql['mark-aborted'], [o.id, token, now, o.attempt?.at ?? now, o.attempt?.status ?? null, pgTextOrNull(o.attempt?.error ?? null), pgText(o.reason), o.attempt ? 1 : 0]);
         if (res.rows.length === 0) fenced++;
         else logged(o.id, res.rows[0]!.day);
       }
@@ -586,6 +585,25 @@ function matchParams(m: ReplayMatch): unknown[] {
 }
 
 /** host:port/database of a connection URL, read by pg's own parser; a URL it cannot read is a config error. */
+/**
+ * The URL with `-c synchronous_commit=on` added to its session options (the URL's own, else
+ * PGOPTIONS), whatever the cluster's default (G4: a 2xx only after the WAL is flushed), unless
+ * those options set synchronous_commit themselves: pg takes a URL's `options` whole, so Ferry's
+ * setting has to travel inside it rather than beside it.
+ */
+function withSynchronousCommit(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url; // databaseAt and pg report a URL they cannot read
+  }
+  const given = u.searchParams.get('options') ?? process.env.PGOPTIONS ?? '';
+  if (/synchronous_commit/.test(given)) return url;
+  u.searchParams.set('options', `${given} -c synchronous_commit=on`.trim());
+  return u.toString();
+}
+
 function databaseAt(url: string): string {
   try {
     const c = new pg.Client({ connectionString: url });
