@@ -44,9 +44,11 @@ describe('a NUL in text from outside', () => {
     const story = async (id: string) => (await (await f.admin(`/admin/events/${id}`)).json()) as { deliveries: Array<{ state: string; reason: string | null }> };
     try {
       await waitFor(async () => (await story(`${run}-b`)).deliveries[0]?.state === 'succeeded', 25_000, 'the second event');
-    } finally {
+    } catch (err) {
+      // What the failure looked like: the two deliveries, and the server's log of the rollback.
       console.log('first:', JSON.stringify((await story(`${run}-a`)).deliveries), 'second:', JSON.stringify((await story(`${run}-b`)).deliveries), 'sink got', sink.received.length);
       console.log(f.output().split('\n').filter((l) => /loop failed|0x00/.test(l)).slice(0, 2).join('\n').slice(0, 600));
+      throw err;
     }
     expect((await story(`${run}-a`)).deliveries[0]).toMatchObject({ state: 'aborted' });
   }, 60_000);
