@@ -8,6 +8,8 @@ import { laneRetryDelayMs } from './lane-retry.js';
 import { Lease } from './lease.js';
 import type { TransformFn } from './transform.js';
 
+/** Between tries of a settle that failed. */
+const SETTLE_RETRY_MS = 500;
 const IDLE_POLL_MS = 250;
 
 export interface LoopEvents {
@@ -161,8 +163,25 @@ export class DestinationLoop {
     } finally {
       await lease.end();
     }
-    const fenced = await this.store.settle(this.name, lease.token, outcomes, Date.now());
+    const fenced = await this.settle(lease.token, outcomes);
     if (fenced > 0) this.events.error(this.name, new Error(`${fenced} outcome(s) not recorded: a newer claim holds those deliveries (this claim's lease ran out)`));
+  }
+
+  /**
+   * Records what the requests did. A settle that fails (the disk full, the database gone for a
+   * moment) is tried again with what is known, rather than leaving the claim leased until it
+   * runs out while its users' later events wait behind it. The token still fences it.
+   */
+  private async settle(token: string, outcomes: Outcome[]): Promise<number> {
+    for (;;) {
+      try {
+        return await this.store.settle(this.name, token, outcomes, Date.now());
+      } catch (err) {
+        if (this.stopped) throw err;
+        this.events.error(this.name, err);
+        await this.sleep(SETTLE_RETRY_MS);
+      }
+    }
   }
 
   /**
