@@ -39,8 +39,10 @@ export function storeConsent(consent: Consent): void {
 /**
  * The state at load. A decision given to load() is the latest one and is stored; 'pending' or
  * nothing defers to the stored decision, else stays pending ('pending') or sends (no option,
- * as before consent existed). With `gpc`, a browser sending Global Privacy Control starts
- * denied unless the visitor decided otherwise through consent() since.
+ * as before consent existed). A pending start is stored too, so that another tab of the origin
+ * loaded without a consent option does not send what this one queued while pending. With
+ * `gpc`, a browser sending Global Privacy Control starts denied unless the visitor decided
+ * otherwise through consent() since.
  */
 export function consentAtLoad(given: ConsentUpdate | undefined, gpc: boolean): Consent {
   const signal = gpc && (globalThis as { navigator?: { globalPrivacyControl?: boolean } }).navigator?.globalPrivacyControl === true;
@@ -49,5 +51,9 @@ export function consentAtLoad(given: ConsentUpdate | undefined, gpc: boolean): C
     storeConsent(decided);
     return decided;
   }
-  return storedConsent() ?? { state: signal ? 'denied' : (given ?? 'granted') as ConsentState };
+  const stored = storedConsent();
+  if (stored) return stored;
+  const start: Consent = { state: signal ? 'denied' : (given ?? 'granted') as ConsentState };
+  if (start.state === 'pending') storeConsent(start);
+  return start;
 }

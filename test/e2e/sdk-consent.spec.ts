@@ -73,6 +73,27 @@ test('denied purges the queue, reports each event, and stays silent across a rel
   expect(server.requests).toHaveLength(0);
 });
 
+test('pending holds in every tab of the origin: a tab loaded without a consent option sends nothing', async ({ page, context }) => {
+  await page.goto(pageUrl({ consent: 'pending' }));
+  await sdkReady(page);
+  await trackMany(page, 'p', 5);
+  await expect.poll(() => queued(page)).toBe(6);
+  // A second tab of the site, on a page that gives no consent option (the default is granted
+  // when no decision was ever made): the pending decision of the first tab holds there too.
+  const other = await context.newPage();
+  await other.goto(pageUrl({}));
+  await sdkReady(other);
+  await trackMany(other, 'o', 1);
+  await expect.poll(() => queued(other)).toBe(8);
+  expect(await ferry(other, (f) => f.flush())).toMatchObject({ ok: false, reason: 'consent' });
+  await other.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+  expect(server.requests).toHaveLength(0);
+  // The visitor grants in the first tab: both tabs' events go, once each.
+  await ferry(page, (f) => f.consent('granted'));
+  await expect.poll(() => server.stored().length).toBe(8);
+  expect(server.duplicates()).toBe(0);
+});
+
 test('per-category preferences travel in context.consent.categoryPreferences', async ({ page }) => {
   await page.goto(pageUrl({ consent: { categories: { analytics: true, advertising: false } } }));
   await sdkReady(page);
