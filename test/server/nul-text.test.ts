@@ -53,4 +53,29 @@ describe('a NUL in text from outside', () => {
     expect((await story(`${run}-a`)).deliveries[0]).toMatchObject({ state: 'aborted' });
   }, 60_000);
 
+
+  it('a NUL in an operator\'s input is a 400 that names it, whatever the route, and the server goes on', async () => {
+    const f = await startFerry({ config: { sources: [{ name: 'web', writeKeys: ['k'] }], destinations: [{ name: 'mem', type: 'memory' }] } });
+    running.push(f);
+    const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const requests: Array<[string, RequestInit?]> = [
+      ['/admin/events?user=a%00b'],
+      ['/admin/events?messageId=a%00b'],
+      ['/admin/deliveries?user=a%00b'],
+      ['/admin/events/a%00b'],
+      ['/admin/violations?event=a%00b'],
+      ['/admin/users/a%00b', { method: 'DELETE' }],
+      ['/admin/users/a%00b/suppress', json({ reason: 'r' })],
+      ['/admin/users/u/suppress', json({ reason: 'r\u0000' })],
+      ['/admin/replays', json({ destination: 'mem', since: '2026-01-01T00:00:00Z', until: '2026-01-02T00:00:00Z', event: 'a\u0000b' })],
+      ['/admin/destinations/mem/pause', json({ reason: 'x\u0000' })],
+    ];
+    for (const [path, init] of requests) {
+      const res = await f.admin(path, init);
+      const body = await res.text();
+      expect(`${path} → ${res.status} ${body}`).toMatch(/→ 400 .*NUL/);
+    }
+    expect((await post(f.url, { batch: [{ type: 'track', event: 'after', userId: 'u2', messageId: `nul-after-${Date.now()}` }] }, { writeKey: 'k' })).status).toBe(200);
+    expect((await f.admin('/admin/events?user=u2')).status).toBe(200);
+  }, 60_000);
 });

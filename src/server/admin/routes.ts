@@ -4,6 +4,7 @@ import type { Router } from '../router/router.js';
 import type { ServerConfig } from '../config.js';
 import { httpError } from '../errors.js';
 import { eraseUser, resumeErasures } from './erasure.js';
+import { refuseNul } from './nul-guard.js';
 import { registerOperations } from './operations-routes.js';
 import { timeSchema, toMs } from './query-time.js';
 import type { ReplayRunner } from './replay-runner.js';
@@ -48,6 +49,7 @@ export function registerAdmin(app: FastifyInstance, deps: { store: Store; router
   const { store, router, config, suppressed } = deps;
 
   void app.register(async (admin) => {
+    admin.addHook('preValidation', refuseNul);
     registerOperations(admin, deps);
 
     admin.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery } }, async (req) => {
