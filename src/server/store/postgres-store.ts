@@ -62,6 +62,9 @@ function unavailable(err: unknown): Error {
 
 type Client = pg.PoolClient;
 
+/** PostgreSQL's deadlock_detected: one of the transactions in the cycle was rolled back. */
+const DEADLOCK = '40P01';
+
 /**
  * Text as a PostgreSQL text column takes it: NUL is the one character it refuses, and a
  * destination's answer or a validator's message quoting a hostile property name may hold one.
@@ -439,22 +442,50 @@ export class PostgresStore implements Store {
       return work(async (ids) => new Set((await c.query<{ id: number }>(this.sql['live-deliveries'], [ids])).rows.map((r) => r.id)));
     });
 
+  /**
+   * The graph is read first, then its deliveries are locked (waiting for a settle that holds
+   * some). An identify committed meanwhile links a new id to the user: the links are deleted with
+   * RETURNING, and every id a deleted link named is erased too (its deliveries locked in turn), so
+   * no link goes while the events it led to stay. A link committed after that delete stays, and a
+   * later erasure finds what it leads to. Locking ids found late can deadlock with a settle that
+   * holds them and waits for the first ones: PostgreSQL then aborts one side, and the erasure is
+   * tried again from the start.
+   */
   async eraseUser(r: ErasureRequest): Promise<ErasureDone> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.eraseOnce(r);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== DEADLOCK || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private eraseOnce(r: ErasureRequest): Promise<ErasureDone> {
     return this.tx(async (c) => {
       const run = async (name: Name, params: unknown[]) => (await c.query(this.sql[name], params)).rowCount ?? 0;
       await c.query(this.sql['lock-running-replays'], []);
       const ids = (await c.query<{ id: string }>(this.sql['erase-identity-graph'], [r.userKey])).rows.map((x) => x.id);
-      const messageIds = (await c.query<{ messageId: string }>(this.sql['erase-message-ids'], [ids])).rows.map((x) => x.messageId);
+      const known = new Set(ids);
+      let links = 0;
       // A settle in progress holds some of these rows: wait for it, so that the scrub below sees the
       // answers it logs; a later settle finds the rows gone and scrubs its own (settle above).
-      await c.query(this.sql['lock-erased-deliveries'], [ids]);
+      for (let found = ids; found.length > 0; ) {
+        await c.query(this.sql['lock-erased-deliveries'], [found]);
+        const named = (await c.query<{ id: string }>(this.sql['erase-identity-links'], [found])).rows.map((x) => x.id);
+        links += named.length;
+        found = [...new Set(named)].filter((id) => !known.has(id));
+        for (const id of found) known.add(id);
+        ids.push(...found);
+      }
+      const messageIds = (await c.query<{ messageId: string }>(this.sql['erase-message-ids'], [ids])).rows.map((x) => x.messageId);
       await c.query(this.sql['scrub-attempt-responses'], [ids]);
       const counts = {
         identities: ids.length,
         attempts: await run('erase-attempts', [ids]),
         deliveries: await run('erase-deliveries', [ids]),
         events: await run('erase-events', [ids]),
-        links: await run('erase-identity-links', [ids]),
+        links,
       };
       const id = (await c.query<{ id: number }>(this.sql['audit-erasure'], [r.at, r.by, r.address, r.userKey, r.suppress, counts.identities, counts.events, counts.deliveries, counts.attempts, counts.links])).rows[0]!.id;
       await c.query(this.sql['audit-erasure-pending'], [id, JSON.stringify(ids), JSON.stringify(messageIds)]);
