@@ -33,12 +33,13 @@ export default [
     output: { file: 'dist/ferry.iife.js', format: 'iife', sourcemap: true },
     plugins: [resolve({ browser: true }), ts(), min()],
   },
-  // The <script> build's gzip fallback: an ES module at a stable name beside ferry.iife.js.
-  {
-    input: 'src/sdk/gzip-fallback.ts',
-    output: { file: 'dist/ferry-gzip.js', format: 'es', sourcemap: true },
+  // The <script> build's lazy fallbacks, ES modules at stable names beside ferry.iife.js: gzip
+  // (fflate) and the localStorage queue.
+  ...[['gzip', 'src/sdk/gzip-fallback.ts'], ['kv', 'src/sdk/queue-kv.ts']].map(([name, input]) => ({
+    input,
+    output: { file: `dist/ferry-${name}.js`, format: 'es', sourcemap: true },
     plugins: [resolve({ browser: true }), ts(), min()],
-  },
+  })),
   {
     input: { index: 'src/protocol/index.ts' },
     output: { dir: 'dist/protocol', format: 'es', sourcemap: true },

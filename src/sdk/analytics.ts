@@ -11,7 +11,7 @@ import { Flusher, isOffline, type BackoffState, type FlushResult } from './flush
 import { Identity, type UserState } from './identity.js';
 import { whenIdle } from './idle.js';
 import { createFlushLock, type FlushLock } from './lock.js';
-import { openStore } from './open-store.js';
+import { openStore, type KvLoader } from './open-store.js';
 import { resolveOptions, type LoadOptions, type ResolvedOptions } from './options.js';
 import type { NewRecord, QueueStore, StoreKind } from './queue-store.js';
 import { WriteQueue } from './queue.js';
@@ -79,7 +79,7 @@ export class Analytics {
 
   readonly #gzipFallback: GzipLoader | undefined;
 
-  constructor(gzipFallback?: GzipLoader) {
+  constructor(gzipFallback?: GzipLoader, private readonly loadKv?: KvLoader) {
     this.#gzipFallback = gzipFallback;
   }
 
@@ -109,7 +109,7 @@ export class Analytics {
   async #open(options: ResolvedOptions): Promise<void> {
     // openStore may decide before its first await, inside load(): a microtask later, so that a
     // listener registered right after load() (the snippet's order) hears it.
-    const store = await openStore(options.writeKey, options.storage, (info) => queueMicrotask(() => this.#emitter.emit('storage-fallback', info)));
+    const store = await openStore(options.writeKey, options.storage, (info) => queueMicrotask(() => this.#emitter.emit('storage-fallback', info)), this.loadKv);
     if (this.#closed) return store.close();
     this.store = store;
     this.#flushLock = createFlushLock(options.writeKey);

@@ -23,9 +23,11 @@ const base = script?.src ? script.src.replace(/[^/]*$/, '') : '';
 
 const existing = window.ferry;
 if (!(existing instanceof Analytics)) {
-  // The fflate fallback is an ES module beside this file, imported only where CompressionStream
-  // is missing (every browser without it has dynamic import()).
-  const analytics = new Analytics(() => import(/* @vite-ignore */ `${base}ferry-gzip.js`).then((m: { gzip: GzipFn }) => m.gzip));
+  // The fallbacks are ES modules beside this file, imported only where needed: fflate where
+  // CompressionStream is missing (every browser without it has dynamic import()), the
+  // localStorage queue where IndexedDB fails.
+  const sibling = (file: string) => import(/* @vite-ignore */ base + file);
+  const analytics = new Analytics(() => sibling('ferry-gzip.js').then((m: { gzip: GzipFn }) => m.gzip), () => sibling('ferry-kv.js'));
   const calls = (existing as Stub | undefined)?.q ?? [];
   window.ferry = analytics;
   // A bad load() is the page's mistake: said on the console, the page goes on.

@@ -21,7 +21,10 @@ export { FerryError, type ErrorCode } from '../protocol/errors.js';
 export type { FerryEvent, EventType, BatchResponse } from '../protocol/events.js';
 export { VERSION } from './version.js';
 
-/** A new, unloaded SDK instance. fflate is fetched as a separate chunk only where CompressionStream is missing. */
+/**
+ * A new, unloaded SDK instance. fflate is fetched as a separate chunk only where CompressionStream
+ * is missing, the localStorage queue only where IndexedDB fails.
+ */
 export function createAnalytics(): Analytics {
-  return new Analytics(() => import('./gzip-fallback.js').then((m) => m.gzip));
+  return new Analytics(() => import('./gzip-fallback.js').then((m) => m.gzip), () => import('./queue-kv.js'));
 }

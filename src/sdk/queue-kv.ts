@@ -191,16 +191,6 @@ export class KeyValueStore implements QueueStore {
   }
 }
 
-export function memoryStore(): QueueStore {
-  const map = new Map<string, string>();
-  return new KeyValueStore('memory', {
-    getItem: (k) => map.get(k) ?? null,
-    setItem: (k, v) => void map.set(k, v),
-    removeItem: (k) => void map.delete(k),
-    keys: () => map.keys(),
-  }, '');
-}
-
 /** Throws when localStorage is unusable, so the caller can fall back to memory. */
 export function localStorageStore(writeKey: string): QueueStore {
   const ls = (globalThis as { localStorage?: Storage }).localStorage;

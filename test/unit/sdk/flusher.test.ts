@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest';
 import { Emitter } from '../../../src/sdk/emitter.js';
 import { Flusher } from '../../../src/sdk/flusher.js';
 import { resolveOptions } from '../../../src/sdk/options.js';
-import { memoryStore } from '../../../src/sdk/queue-kv.js';
+import { memoryStore } from '../../../src/sdk/queue-memory.js';
 import { WriteQueue } from '../../../src/sdk/queue.js';
 import { stubFetch, type Stub } from '../../helpers/fetch-stub.js';
 import type { FlushLock } from '../../../src/sdk/lock.js';

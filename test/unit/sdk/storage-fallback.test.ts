@@ -1,8 +1,12 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../../src/sdk/open-store.js';
-import { KeyValueStore, localStorageStore, memoryStore } from '../../../src/sdk/queue-kv.js';
+import { localStorageStore } from '../../../src/sdk/queue-kv.js';
+import { memoryStore } from '../../../src/sdk/queue-memory.js';
 import type { FallbackInfo } from '../../../src/sdk/open-store.js';
+
+/** The localStorage queue's chunk, as the npm build fetches it. */
+const loadKv = () => import('../../../src/sdk/queue-kv.js');
 
 const rec = (n: number) => ({ id: `local-${n}`, json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
 
@@ -19,12 +23,12 @@ describe('storage fallback', () => {
   it('uses localStorage where IndexedDB is missing, and says so once', async () => {
     delete (globalThis as { indexedDB?: unknown }).indexedDB;
     const told: FallbackInfo[] = [];
-    const store = await openStore('k1', 'auto', (i) => told.push(i));
+    const store = await openStore('k1', 'auto', (i) => told.push(i), loadKv);
     expect(store.kind).toBe('localStorage');
     expect(told).toEqual([{ from: 'indexeddb', to: 'localStorage', reason: expect.stringContaining('indexedDB') }]);
     await store.append([rec(1), rec(2)], 100);
     // A second tab (a new store over the same localStorage) sees the same queue, in order.
-    const other = await openStore('k1', 'localStorage', () => {});
+    const other = await openStore('k1', 'localStorage', () => {}, loadKv);
     expect((await other.oldest(10)).map((r) => r.messageId)).toEqual(['m1', 'm2']);
   });
 
@@ -35,7 +39,7 @@ describe('storage fallback', () => {
       },
     };
     const told: FallbackInfo[] = [];
-    const store = await openStore('k2', 'auto', (i) => told.push(i));
+    const store = await openStore('k2', 'auto', (i) => told.push(i), loadKv);
     expect(store.kind).toBe('localStorage');
     expect(told[0]!.reason).toContain('denied permission');
   });
@@ -49,7 +53,7 @@ describe('storage fallback', () => {
     Object.defineProperty(globalThis, 'localStorage', { configurable: true, get: () => full });
     try {
       const told: FallbackInfo[] = [];
-      const store = await openStore('k3', 'auto', (i) => told.push(i));
+      const store = await openStore('k3', 'auto', (i) => told.push(i), loadKv);
       expect(store.kind).toBe('memory');
       expect(told).toEqual([{ from: 'indexeddb', to: 'memory', reason: expect.stringContaining('quota') }]);
     } finally {
@@ -57,16 +61,16 @@ describe('storage fallback', () => {
     }
   });
 
-  it('key-value stores keep FIFO order, remove exact records and evict the oldest beyond the cap', async () => {
-    const store = memoryStore();
-    const { stored } = await store.append([rec(1), rec(2), rec(3)], 100);
-    await store.remove([stored[1]!]);
-    expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m1', 'm3']);
-    const { evicted } = await store.append([rec(4), rec(5)], 3);
-    expect(evicted.map((r) => r.messageId)).toEqual(['m1']);
-    expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m3', 'm4', 'm5']);
-    expect(await store.count()).toBe(3);
-    expect(store).toBeInstanceOf(KeyValueStore);
+  it('the localStorage and memory stores keep FIFO order, remove exact records and evict the oldest beyond the cap', async () => {
+    for (const store of [localStorageStore('fifo'), memoryStore()]) {
+      const { stored } = await store.append([rec(1), rec(2), rec(3)], 100);
+      await store.remove([stored[1]!]);
+      expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m1', 'm3']);
+      const { evicted } = await store.append([rec(4), rec(5)], 3);
+      expect(evicted.map((r) => r.messageId)).toEqual(['m1']);
+      expect((await store.oldest(10)).map((r) => r.messageId)).toEqual(['m3', 'm4', 'm5']);
+      expect(await store.count()).toBe(3);
+    }
   });
 
   it('keeps localStorage under its quota: evicts the oldest and reports them, never loses an append in silence', async () => {
