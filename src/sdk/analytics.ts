@@ -8,7 +8,7 @@ import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
 import { buildEvent, buildEventJson, currentPage, readStaticContext, type CallOptions } from './event-builder.js';
 import { Flusher, isOffline, type BackoffState, type FlushResult } from './flusher.js';
-import { Identity, type UserState } from './identity.js';
+import { createIdentity, type Identity, type UserState } from './identity.js';
 import { whenIdle } from './idle.js';
 import { createFlushLock, type FlushLock } from './lock.js';
 import { openStore } from './open-store.js';
@@ -93,7 +93,7 @@ export class Analytics {
     this.#consent = consentAtLoad(options.consent, options.gpc);
     this.#options = options;
     this.#log = debugLog(options.debug);
-    this.#identity = new Identity(options.cookie, options.cookieDomain);
+    this.#identity = createIdentity(options.cookie, options.cookieDomain);
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
       (count, evicted, overQuota) => this.#written(count, evicted, overQuota),
@@ -298,7 +298,7 @@ export class Analytics {
   user(): Readonly<UserState> {
     if (!this.#identity) return { anonymousId: '', userId: null, traits: {} };
     const s = this.#identity.get();
-    return { anonymousId: s.anonymousId, userId: s.userId, traits: { ...s.traits } };
+    return { ...s, traits: { ...s.traits } };
   }
 
   /** Settles when the queue is empty (ok) or the attempt failed (ok: false, with the reason). */
