@@ -3,7 +3,7 @@ import { FerryError, type ErrorCode } from '../protocol/errors.js';
 import { MAX_EVENT_BYTES } from '../protocol/limits.js';
 import { isPlainObject } from '../protocol/json.js';
 import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
-import { CONSENT_KEY, consentAtLoad, storeConsent, storedConsent, toConsent, type Consent, type ConsentUpdate } from './consent.js';
+import { CONSENT_KEY, consentAtLoad, decide, storedConsent, type Consent, type ConsentUpdate } from './consent.js';
 import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
 import { buildEvent, buildEventJson, currentPage, readStaticContext, type CallOptions } from './event-builder.js';
@@ -247,9 +247,7 @@ export class Analytics {
    */
   consent(update: ConsentUpdate): void {
     this.#guard('consent', [update], () => {
-      const decided = toConsent(update);
-      storeConsent(decided);
-      this.#apply(decided);
+      this.#apply(decide(update));
     });
   }
 
