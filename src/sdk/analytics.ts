@@ -6,7 +6,7 @@ import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
 import { CONSENT_KEY, consentAtLoad, decide, storedConsent, type Consent, type ConsentUpdate } from './consent.js';
 import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, buildEventJson, currentPage, readStaticContext, type CallOptions } from './event-builder.js';
+import { buildEvent, currentContext, eventJson, readStaticContext, type CallOptions } from './event-builder.js';
 import { Flusher, isOffline, type BackoffState, type FlushResult } from './flusher.js';
 import { createIdentity, type Identity, type UserState } from './identity.js';
 import { whenIdle } from './idle.js';
@@ -187,7 +187,7 @@ export class Analytics {
       const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
       const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
       const named = { ...(name && { name }), ...(category && { category }) };
-      this.#enqueue('page', { ...named, properties: { ...currentPage(), ...properties, ...named } }, options);
+      this.#enqueue('page', { ...named, properties: { ...currentContext().page, ...properties, ...named } }, options);
     });
   }
 
@@ -368,22 +368,24 @@ export class Analytics {
     const now = this.#callTimeMs ?? Date.now();
     const middleware = this.#options!.middleware;
     const session = sessionContext(now, this.#options!.sessionTimeoutMs);
-    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now, session) : null;
-    const built = event?.messageId;
+    // The common case (no middleware, no per-call context) shares the task's serialized context.
+    const shared = !middleware.length && !options?.context;
+    let event: Record<string, unknown> | null = buildEvent(type, fields, this.#identity!.get(), options, now);
+    if (!shared) event.context = { ...currentContext(), ...session, ...options?.context };
+    const built = event.messageId;
     for (const mw of middleware) {
-      event = mw(event!);
+      event = mw(event);
       if (event === null) return;
       if (!isPlainObject(event)) throw new FerryError('invalid_call', `${type}(): middleware returned ${typeof event}, not an event or null; not queued`);
     }
     // A middleware that rebuilt the event without its messageId gets the one it was given.
-    if (event && (typeof event.messageId !== 'string' || !event.messageId)) event = { ...event, messageId: built };
-    let messageId = String(event?.messageId ?? '');
+    if (typeof event.messageId !== 'string' || !event.messageId) event = { ...event, messageId: built };
+    const messageId = String(event.messageId);
     let json = '';
     let problem: ErrorCode | undefined;
     let detail = `over ${MAX_EVENT_BYTES} bytes`;
     try {
-      if (event) json = JSON.stringify(event);
-      else ({ messageId, json } = buildEventJson(type, fields, this.#identity!.get(), options, now, session));
+      json = shared ? eventJson(event as FerryEvent, session) : JSON.stringify(event);
       // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
       if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) problem = 'event_too_large';
     } catch (err) {
