@@ -99,9 +99,7 @@ export class Analytics {
       (count, evicted, overQuota) => this.#written(count, evicted, overQuota),
       (err, lost) => this.#emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
     );
-    const pending = this.#preload;
-    this.#preload = [];
-    this.replay(pending);
+    this.replay(this.#preload.splice(0));
     this.#readyPromise = this.#open(options);
     return this.#readyPromise;
   }
