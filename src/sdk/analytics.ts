@@ -40,7 +40,7 @@ export interface SdkState {
   lock: FlushLock['kind'] | 'none';
 }
 
-const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush', 'consent', 'setAnonymousId', 'startSession', 'endSession']);
+const REPLAYABLE = /^(?:track|page|screen|identify|group|alias|reset|on|flush|consent|setAnonymousId|startSession|endSession)$/;
 
 function required(method: string, what: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
@@ -292,8 +292,7 @@ export class Analytics {
 
   /** The current identity; before load() the ids are not known yet. */
   user(): Readonly<UserState> {
-    if (!this.#identity) return { anonymousId: '', userId: null, traits: {} };
-    const s = this.#identity.get();
+    const s = this.#identity?.get() ?? { anonymousId: '', userId: null, traits: {} };
     return { ...s, traits: { ...s.traits } };
   }
 
@@ -332,7 +331,7 @@ export class Analytics {
   /** Replays calls recorded before the SDK was ready, in order, with their original times. */
   replay(calls: RecordedCall[]): void {
     for (const [method, args, ts] of calls) {
-      if (!REPLAYABLE.has(method)) continue;
+      if (!REPLAYABLE.test(method)) continue;
       this.#callTimeMs = typeof ts === 'number' ? ts : undefined;
       try {
         (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
