@@ -138,21 +138,18 @@ export class Analytics {
     const win = globalThis as unknown as Partial<Window>;
     const doc = (globalThis as { document?: Document }).document;
     const add = (target: EventTarget | undefined, type: string, fn: (e: Event) => void) => {
-      if (!target?.addEventListener) return;
-      target.addEventListener(type, fn);
-      this.#detach.push(() => target.removeEventListener(type, fn));
+      target?.addEventListener?.(type, fn);
+      this.#detach.push(() => target?.removeEventListener?.(type, fn));
     };
     const exit = () => this.#flusher?.flushOnExit();
     // Never `unload`: it breaks the back/forward cache and does not fire on mobile.
-    add(doc, 'visibilitychange', () => {
-      if (doc?.visibilityState === 'hidden') exit();
-    });
+    add(doc, 'visibilitychange', () => doc!.visibilityState === 'hidden' && exit());
     add(win as EventTarget, 'pagehide', exit);
-    add(win as EventTarget, 'online', () => void this.#flusher?.flush(false));
+    add(win as EventTarget, 'online', () => this.#flusher?.flush(false));
     // identify() or reset() in another tab: this tab's next event carries the same user.
     add(win as EventTarget, 'storage', (e) => {
       const key = (e as StorageEvent).key;
-      this.#identity?.changed(key);
+      this.#identity!.changed(key);
       // Another tab decided: the latest decision wins here too.
       const decided = key === CONSENT_KEY && storedConsent();
       if (decided) this.#apply(decided);
