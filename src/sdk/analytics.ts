@@ -69,7 +69,6 @@ export class Analytics {
   #preload: RecordedCall[] = [];
   /** Set while replaying recorded calls, so their events keep the time they were made. */
   #callTimeMs: number | undefined;
-  #writtenSinceFlush = 0;
   #detach: Array<() => void> = [];
   #closed = false;
   #consent: Consent = { state: 'granted' };
@@ -94,9 +93,19 @@ export class Analytics {
     this.#options = options;
     this.#log = debugLog(options.debug);
     this.#identity = createIdentity(options.cookie, options.cookieDomain);
+    /** Events written since the last send was asked for. */
+    let unsent = 0;
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
-      (count, evicted, overQuota) => this.#written(count, evicted, overQuota),
+      (count, evicted, overQuota) => {
+        for (const [reason, gone] of [['queue_full', evicted], ['quota', overQuota]] as const) {
+          if (!gone.length) continue;
+          this.#emitter.emit('dropped', { reason, count: gone.length, messageIds: gone.map((e) => e.messageId) });
+          this.#flusher?.announce(gone.map((e) => e.id));
+        }
+        // flushAt events written: send now (and count again from 0); fewer: within flushIntervalMs.
+        this.#flusher?.schedule((unsent += count) < options.flushAt ? options.flushIntervalMs : (unsent = 0));
+      },
       (err, lost) => this.#emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
     );
     this.replay(this.#preload.splice(0));
@@ -394,20 +403,5 @@ export class Analytics {
     const record = { json, messageId, enqueuedAt: Date.now() };
     if (state === 'pending' && !this.#options!.persistWhilePending) this.#held.push(record);
     else this.queue!.push(record);
-  }
-
-  #written(count: number, evicted: Array<{ id: string; messageId: string }>, overQuota: Array<{ id: string; messageId: string }>): void {
-    for (const [reason, gone] of [['queue_full', evicted], ['quota', overQuota]] as const) {
-      if (!gone.length) continue;
-      this.#emitter.emit('dropped', { reason, count: gone.length, messageIds: gone.map((e) => e.messageId) });
-      this.#flusher?.announce(gone.map((e) => e.id));
-    }
-    this.#writtenSinceFlush += count;
-    if (this.#writtenSinceFlush >= this.#options!.flushAt) {
-      this.#writtenSinceFlush = 0;
-      this.#flusher?.schedule(0);
-    } else {
-      this.#flusher?.schedule(this.#options!.flushIntervalMs);
-    }
   }
 }
