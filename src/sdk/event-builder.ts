@@ -34,20 +34,15 @@ export function readStaticContext(): Omit<EventContext, 'page'> {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   const scr = (globalThis as { screen?: Screen }).screen;
   const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
-  // What the browser does not tell is left out: JSON drops the undefined keys.
-  const ctx: Omit<EventContext, 'page'> = {
+  // What the browser does not tell is left out: JSON drops the undefined keys (and Intl
+  // without time zone data throws).
+  return (staticContext = {
     library: { name: LIBRARY_NAME, version: VERSION },
     userAgent: nav?.userAgent || undefined,
     locale: nav?.language || undefined,
     screen: scr && { width: scr.width, height: scr.height, ...(dpr && { density: dpr }) },
-  };
-  try {
-    ctx.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
-  } catch {
-    // Intl without time zone data: leave it out.
-  }
-  staticContext = ctx;
-  return ctx;
+    timezone: attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone) || undefined,
+  });
 }
 
 /**
