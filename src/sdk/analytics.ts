@@ -109,8 +109,7 @@ export class Analytics {
       (err, lost) => this.#emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
     );
     this.replay(this.#preload.splice(0));
-    this.#readyPromise = this.#open(options);
-    return this.#readyPromise;
+    return (this.#readyPromise = this.#open(options));
   }
 
   async #open(options: ResolvedOptions): Promise<void> {
@@ -314,14 +313,14 @@ export class Analytics {
   async state(): Promise<SdkState> {
     return {
       storage: this.store?.kind ?? 'none',
-      queued: this.store ? await this.store.count() : 0,
+      queued: (await this.store?.count()) ?? 0,
       buffered: this.queue?.pendingWrites() ?? this.#preload.length,
       inFlight: 0,
       backoff: { attempt: 0, nextAttemptAt: 0, status: 0 },
       flushing: false,
       ...this.#flusher?.status(),
       online: !isOffline(),
-      anyTabFlushing: this.#flushLock ? await this.#flushLock.held() : false,
+      anyTabFlushing: !!(await this.#flushLock?.held()),
       lock: this.#flushLock?.kind ?? 'none',
     };
   }
