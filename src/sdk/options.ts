@@ -95,9 +95,9 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
     ...user,
     endpoint,
     batchUrl: `${endpoint}/v1/batch`,
-    // The numbers, flushAt to sessionTimeoutMs (baseMs and capMs ride along unused at this level).
+    // The numbers, flushAt to sessionTimeoutMs; retry reads baseMs and capMs among them.
     ...numbers,
-    retry: Object.freeze({ baseMs: numbers.baseMs, capMs: numbers.capMs }),
+    retry: Object.freeze(numbers),
     cookie: user.cookie !== false,
     storage: user.storage ?? 'auto',
     middleware: Object.freeze([...(user.middleware ?? [])]),
