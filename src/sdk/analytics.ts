@@ -179,14 +179,9 @@ export class Analytics {
   page(...args: unknown[]): void {
     this.#guard('page', args, () => {
       const a = [...args];
-      let category: string | undefined;
-      let name: string | undefined;
-      if (typeof a[0] === 'string' && typeof a[1] === 'string') {
-        category = a.shift() as string;
-        name = a.shift() as string;
-      } else if (typeof a[0] === 'string' || a[0] === null) {
-        name = (a.shift() as string | null) ?? undefined;
-      }
+      // Two leading strings are the category and the name; one (or null) is the name.
+      const category = typeof a[0] === 'string' && typeof a[1] === 'string' ? (a.shift() as string) : undefined;
+      const name = typeof a[0] === 'string' || a[0] === null ? (a.shift() as string | null) : undefined;
       const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
       const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
       const named = { ...(name && { name }), ...(category && { category }) };
@@ -203,18 +198,9 @@ export class Analytics {
   /** identify([userId], [traits], [options]): a new userId starts fresh traits; traits persist. */
   identify(userIdOrTraits?: string | number | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
     this.#guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
-      let userId: string | null | undefined;
-      let traits: Traits | undefined;
-      let options: CallOptions | undefined;
-      if (isPlainObject(userIdOrTraits)) {
-        traits = userIdOrTraits;
-        options = traitsOrOptions as CallOptions | undefined;
-      } else {
-        userId = userIdOrTraits == null ? userIdOrTraits : idOf('identify', 'userId', userIdOrTraits);
-        traits = isPlainObject(traitsOrOptions) ? traitsOrOptions : undefined;
-        options = maybeOptions;
-      }
-      const state = this.#identity!.identify(userId || undefined, traits);
+      // identify(traits, [options]) is identify(no userId, traits, [options]).
+      const [userId, traits, options] = isPlainObject(userIdOrTraits) ? [null, userIdOrTraits, traitsOrOptions as CallOptions] : [userIdOrTraits, traitsOrOptions, maybeOptions];
+      const state = this.#identity!.identify(userId == null ? undefined : idOf('identify', 'userId', userId), isPlainObject(traits) ? traits : undefined);
       this.#enqueue('identify', { traits: { ...state.traits } }, options);
     });
   }
