@@ -364,7 +364,7 @@ export class Analytics {
     for (const mw of middleware) {
       event = mw(event);
       if (event === null) return;
-      if (!isPlainObject(event)) throw new FerryError('invalid_call', `${type}(): middleware returned ${typeof event}, not an event or null; not queued`);
+      if (!isPlainObject(event)) throw new FerryError('invalid_call', `${type}(): middleware returned ${typeof event}; not queued`);
     }
     // A middleware that rebuilt the event without its messageId gets the one it was given.
     if (typeof event.messageId !== 'string' || !event.messageId) event = { ...event, messageId: built };
