@@ -131,18 +131,7 @@ export class Analytics {
       log: this.#log,
     });
     this.queue!.attach(store);
-    this.#listen();
-    // The first reads of the time zone (ICU), localStorage and cookies cost milliseconds: paid
-    // while the page is idle rather than by its first call, when that comes later.
-    whenIdle(() => {
-      readStaticContext();
-      this.#identity?.get();
-    });
-    await this.#flusher.start();
-    if (this.#consent.state === 'denied') await this.#purge();
-  }
-
-  #listen(): void {
+    // The page's signals: leaving (flush what is due), back online, another tab's storage.
     const win = globalThis as unknown as Partial<Window>;
     const doc = (globalThis as { document?: Document }).document;
     const add = (target: EventTarget | undefined, type: string, fn: (e: Event) => void) => {
@@ -162,7 +151,16 @@ export class Analytics {
       const decided = key === CONSENT_KEY && storedConsent();
       if (decided) this.#apply(decided);
     });
+    // The first reads of the time zone (ICU), localStorage and cookies cost milliseconds: paid
+    // while the page is idle rather than by its first call, when that comes later.
+    whenIdle(() => {
+      readStaticContext();
+      this.#identity?.get();
+    });
+    await this.#flusher.start();
+    if (this.#consent.state === 'denied') await this.#purge();
   }
+
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {
     return this.#emitter.on(name, listener);
