@@ -198,7 +198,7 @@ export class Analytics {
     this.#guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
       // identify(traits, [options]) is identify(no userId, traits, [options]).
       const [userId, traits, options] = isPlainObject(userIdOrTraits) ? [null, userIdOrTraits, traitsOrOptions as CallOptions] : [userIdOrTraits, traitsOrOptions, maybeOptions];
-      const state = this.#identity!.identify(userId == null ? undefined : idOf('identify', 'userId', userId), isPlainObject(traits) ? traits : undefined);
+      const state = this.#identity!.identify(userId == null ? undefined : idOf('identify', 'userId', userId), traits);
       this.#enqueue('identify', { traits: { ...state.traits } }, options);
     });
   }

@@ -24,8 +24,8 @@ export interface UserState {
 export interface Identity {
   /** Loaded lazily on first use, never at import. */
   get(): UserState;
-  /** identify(): a new userId replaces the old traits; the same userId merges them. */
-  identify(userId: string | undefined, traits: Record<string, unknown> | undefined): UserState;
+  /** identify(): a new userId replaces the old traits; the same userId merges them (traits that are no object are none). */
+  identify(userId: string | undefined, traits: unknown): UserState;
   /** setAnonymousId(): the page names the visitor (an id from its own backend, another SDK). */
   setAnonymousId(anonymousId: string): void;
   /** A new anonymousId, written at once so that other tabs pick up this one and make none of their own. */
@@ -66,7 +66,7 @@ export function createIdentity(useCookie: boolean, cookieDomain?: string): Ident
         current.userId = userId;
         write(UID, userId);
       }
-      if (traits) current.traits = { ...current.traits, ...traits };
+      if (isPlainObject(traits)) current.traits = { ...current.traits, ...traits };
       setLocal(TRAITS, JSON.stringify(current.traits));
       return current;
     },
