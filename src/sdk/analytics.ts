@@ -168,7 +168,7 @@ export class Analytics {
 
   track(event: string, properties?: Properties, options?: CallOptions): void {
     this.#guard('track', [event, properties, options], () => {
-      required('track', 'the event name', event);
+      required('track', 'event', event);
       this.#enqueue('track', { event, properties: isPlainObject(properties) ? properties : {} }, options);
     });
   }
