@@ -3,12 +3,12 @@ import { FerryError, type ErrorCode } from '../protocol/errors.js';
 import { MAX_EVENT_BYTES } from '../protocol/limits.js';
 import { isPlainObject } from '../protocol/json.js';
 import { createCompressor, utf8Length, type GzipLoader } from './compress.js';
-import { CONSENT_KEY, consentAtLoad, storeConsent, storedConsent, toConsent, type Consent, type ConsentUpdate } from './consent.js';
+import { CONSENT_KEY, consentAtLoad, decide, storedConsent, type Consent, type ConsentUpdate } from './consent.js';
 import { debugLog, type DebugLog } from './debug.js';
 import { Emitter, type EventName, type Listener } from './emitter.js';
-import { buildEvent, buildEventJson, currentPage, readStaticContext, type CallOptions } from './event-builder.js';
+import { buildEvent, currentContext, eventJson, readStaticContext, type CallOptions } from './event-builder.js';
 import { Flusher, isOffline, type BackoffState, type FlushResult } from './flusher.js';
-import { Identity, type UserState } from './identity.js';
+import { createIdentity, type Identity, type UserState } from './identity.js';
 import { whenIdle } from './idle.js';
 import { createFlushLock, type FlushLock } from './lock.js';
 import { openStore, type KvLoader } from './open-store.js';
@@ -40,7 +40,7 @@ export interface SdkState {
   lock: FlushLock['kind'] | 'none';
 }
 
-const REPLAYABLE = new Set(['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'on', 'flush', 'consent', 'setAnonymousId', 'startSession', 'endSession']);
+const REPLAYABLE = /^(?:track|page|screen|identify|group|alias|reset|on|flush|consent|setAnonymousId|startSession|endSession)$/;
 
 function required(method: string, what: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
@@ -69,7 +69,6 @@ export class Analytics {
   #preload: RecordedCall[] = [];
   /** Set while replaying recorded calls, so their events keep the time they were made. */
   #callTimeMs: number | undefined;
-  #writtenSinceFlush = 0;
   #detach: Array<() => void> = [];
   #closed = false;
   #consent: Consent = { state: 'granted' };
@@ -93,17 +92,24 @@ export class Analytics {
     this.#consent = consentAtLoad(options.consent, options.gpc);
     this.#options = options;
     this.#log = debugLog(options.debug);
-    this.#identity = new Identity(options.cookie, options.cookieDomain);
+    this.#identity = createIdentity(options.cookie, options.cookieDomain);
+    /** Events written since the last send was asked for. */
+    let unsent = 0;
     this.queue = new WriteQueue(
       () => options.maxQueueEvents,
-      (count, evicted, overQuota) => this.#written(count, evicted, overQuota),
+      (count, evicted, overQuota) => {
+        for (const [reason, gone] of [['queue_full', evicted], ['quota', overQuota]] as const) {
+          if (!gone.length) continue;
+          this.#emitter.emit('dropped', { reason, count: gone.length, messageIds: gone.map((e) => e.messageId) });
+          this.#flusher?.announce(gone.map((e) => e.id));
+        }
+        // flushAt events written: send now (and count again from 0); fewer: within flushIntervalMs.
+        this.#flusher?.schedule((unsent += count) < options.flushAt ? options.flushIntervalMs : (unsent = 0));
+      },
       (err, lost) => this.#emitError(new FerryError('storage_failed', `could not queue ${lost.length} event(s): ${String(err)}`, { cause: err })),
     );
-    const pending = this.#preload;
-    this.#preload = [];
-    this.replay(pending);
-    this.#readyPromise = this.#open(options);
-    return this.#readyPromise;
+    this.replay(this.#preload.splice(0));
+    return (this.#readyPromise = this.#open(options));
   }
 
   async #open(options: ResolvedOptions): Promise<void> {
@@ -125,7 +131,26 @@ export class Analytics {
       log: this.#log,
     });
     this.queue!.attach(store);
-    this.#listen();
+    // The page's signals: leaving (flush what is due), back online, another tab's storage.
+    const win = globalThis as unknown as Partial<Window>;
+    const doc = (globalThis as { document?: Document }).document;
+    const add = (target: EventTarget | undefined, type: string, fn: (e: Event) => void) => {
+      target?.addEventListener?.(type, fn);
+      this.#detach.push(() => target?.removeEventListener?.(type, fn));
+    };
+    const exit = () => this.#flusher?.flushOnExit();
+    // Never `unload`: it breaks the back/forward cache and does not fire on mobile.
+    add(doc, 'visibilitychange', () => doc!.visibilityState === 'hidden' && exit());
+    add(win as EventTarget, 'pagehide', exit);
+    add(win as EventTarget, 'online', () => this.#flusher?.flush(false));
+    // identify() or reset() in another tab: this tab's next event carries the same user.
+    add(win as EventTarget, 'storage', (e) => {
+      const key = (e as StorageEvent).key;
+      this.#identity!.changed(key);
+      // Another tab decided: the latest decision wins here too.
+      const decided = key === CONSENT_KEY && storedConsent();
+      if (decided) this.#apply(decided);
+    });
     // The first reads of the time zone (ICU), localStorage and cookies cost milliseconds: paid
     // while the page is idle rather than by its first call, when that comes later.
     whenIdle(() => {
@@ -136,30 +161,6 @@ export class Analytics {
     if (this.#consent.state === 'denied') await this.#purge();
   }
 
-  #listen(): void {
-    const win = globalThis as unknown as Partial<Window>;
-    const doc = (globalThis as { document?: Document }).document;
-    const add = (target: EventTarget | undefined, type: string, fn: (e: Event) => void) => {
-      if (!target?.addEventListener) return;
-      target.addEventListener(type, fn);
-      this.#detach.push(() => target.removeEventListener(type, fn));
-    };
-    const exit = () => this.#flusher?.flushOnExit();
-    // Never `unload`: it breaks the back/forward cache and does not fire on mobile.
-    add(doc, 'visibilitychange', () => {
-      if (doc?.visibilityState === 'hidden') exit();
-    });
-    add(win as EventTarget, 'pagehide', exit);
-    add(win as EventTarget, 'online', () => void this.#flusher?.flush(false));
-    // identify() or reset() in another tab: this tab's next event carries the same user.
-    add(win as EventTarget, 'storage', (e) => {
-      const key = (e as StorageEvent).key;
-      this.#identity?.changed(key);
-      // Another tab decided: the latest decision wins here too.
-      const decided = key === CONSENT_KEY && storedConsent();
-      if (decided) this.#apply(decided);
-    });
-  }
 
   on<K extends EventName>(name: K, listener: Listener<K>): () => void {
     return this.#emitter.on(name, listener);
@@ -167,7 +168,7 @@ export class Analytics {
 
   track(event: string, properties?: Properties, options?: CallOptions): void {
     this.#guard('track', [event, properties, options], () => {
-      required('track', 'the event name', event);
+      required('track', 'event', event);
       this.#enqueue('track', { event, properties: isPlainObject(properties) ? properties : {} }, options);
     });
   }
@@ -176,18 +177,13 @@ export class Analytics {
   page(...args: unknown[]): void {
     this.#guard('page', args, () => {
       const a = [...args];
-      let category: string | undefined;
-      let name: string | undefined;
-      if (typeof a[0] === 'string' && typeof a[1] === 'string') {
-        category = a.shift() as string;
-        name = a.shift() as string;
-      } else if (typeof a[0] === 'string' || a[0] === null) {
-        name = (a.shift() as string | null) ?? undefined;
-      }
+      // Two leading strings are the category and the name; one (or null) is the name.
+      const category = typeof a[0] === 'string' && typeof a[1] === 'string' ? (a.shift() as string) : undefined;
+      const name = typeof a[0] === 'string' || a[0] === null ? (a.shift() as string | null) : undefined;
       const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
       const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
       const named = { ...(name && { name }), ...(category && { category }) };
-      this.#enqueue('page', { ...named, properties: { ...currentPage(), ...properties, ...named } }, options);
+      this.#enqueue('page', { ...named, properties: { ...currentContext().page, ...properties, ...named } }, options);
     });
   }
 
@@ -200,18 +196,9 @@ export class Analytics {
   /** identify([userId], [traits], [options]): a new userId starts fresh traits; traits persist. */
   identify(userIdOrTraits?: string | number | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
     this.#guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
-      let userId: string | null | undefined;
-      let traits: Traits | undefined;
-      let options: CallOptions | undefined;
-      if (isPlainObject(userIdOrTraits)) {
-        traits = userIdOrTraits;
-        options = traitsOrOptions as CallOptions | undefined;
-      } else {
-        userId = userIdOrTraits == null ? userIdOrTraits : idOf('identify', 'userId', userIdOrTraits);
-        traits = isPlainObject(traitsOrOptions) ? traitsOrOptions : undefined;
-        options = maybeOptions;
-      }
-      const state = this.#identity!.identify(userId || undefined, traits);
+      // identify(traits, [options]) is identify(no userId, traits, [options]).
+      const [userId, traits, options] = isPlainObject(userIdOrTraits) ? [null, userIdOrTraits, traitsOrOptions as CallOptions] : [userIdOrTraits, traitsOrOptions, maybeOptions];
+      const state = this.#identity!.identify(userId == null ? undefined : idOf('identify', 'userId', userId), traits);
       this.#enqueue('identify', { traits: { ...state.traits } }, options);
     });
   }
@@ -247,9 +234,7 @@ export class Analytics {
    */
   consent(update: ConsentUpdate): void {
     this.#guard('consent', [update], () => {
-      const decided = toConsent(update);
-      storeConsent(decided);
-      this.#apply(decided);
+      this.#apply(decide(update));
     });
   }
 
@@ -296,9 +281,8 @@ export class Analytics {
 
   /** The current identity; before load() the ids are not known yet. */
   user(): Readonly<UserState> {
-    if (!this.#identity) return { anonymousId: '', userId: null, traits: {} };
-    const s = this.#identity.get();
-    return { anonymousId: s.anonymousId, userId: s.userId, traits: { ...s.traits } };
+    const s = this.#identity?.get() ?? { anonymousId: '', userId: null, traits: {} };
+    return { ...s, traits: { ...s.traits } };
   }
 
   /** Settles when the queue is empty (ok) or the attempt failed (ok: false, with the reason). */
@@ -313,14 +297,14 @@ export class Analytics {
   async state(): Promise<SdkState> {
     return {
       storage: this.store?.kind ?? 'none',
-      queued: this.store ? await this.store.count() : 0,
+      queued: (await this.store?.count()) ?? 0,
       buffered: this.queue?.pendingWrites() ?? this.#preload.length,
       inFlight: 0,
       backoff: { attempt: 0, nextAttemptAt: 0, status: 0 },
       flushing: false,
       ...this.#flusher?.status(),
       online: !isOffline(),
-      anyTabFlushing: this.#flushLock ? await this.#flushLock.held() : false,
+      anyTabFlushing: !!(await this.#flushLock?.held()),
       lock: this.#flushLock?.kind ?? 'none',
     };
   }
@@ -336,7 +320,7 @@ export class Analytics {
   /** Replays calls recorded before the SDK was ready, in order, with their original times. */
   replay(calls: RecordedCall[]): void {
     for (const [method, args, ts] of calls) {
-      if (!REPLAYABLE.has(method)) continue;
+      if (!REPLAYABLE.test(method)) continue;
       this.#callTimeMs = typeof ts === 'number' ? ts : undefined;
       try {
         (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
@@ -370,22 +354,24 @@ export class Analytics {
     const now = this.#callTimeMs ?? Date.now();
     const middleware = this.#options!.middleware;
     const session = sessionContext(now, this.#options!.sessionTimeoutMs);
-    let event: Record<string, unknown> | null = middleware.length || options?.context ? buildEvent(type, fields, this.#identity!.get(), options, now, session) : null;
-    const built = event?.messageId;
+    // The common case (no middleware, no per-call context) shares the task's serialized context.
+    const shared = !middleware.length && !options?.context;
+    let event: Record<string, unknown> | null = buildEvent(type, fields, this.#identity!.get(), options, now);
+    if (!shared) event.context = { ...currentContext(), ...session, ...options?.context };
+    const built = event.messageId;
     for (const mw of middleware) {
-      event = mw(event!);
+      event = mw(event);
       if (event === null) return;
-      if (!isPlainObject(event)) throw new FerryError('invalid_call', `${type}(): middleware returned ${typeof event}, not an event or null; not queued`);
+      if (!isPlainObject(event)) throw new FerryError('invalid_call', `${type}(): middleware returned ${typeof event}; not queued`);
     }
     // A middleware that rebuilt the event without its messageId gets the one it was given.
-    if (event && (typeof event.messageId !== 'string' || !event.messageId)) event = { ...event, messageId: built };
-    let messageId = String(event?.messageId ?? '');
+    if (typeof event.messageId !== 'string' || !event.messageId) event = { ...event, messageId: built };
+    const messageId = String(event.messageId);
     let json = '';
     let problem: ErrorCode | undefined;
     let detail = `over ${MAX_EVENT_BYTES} bytes`;
     try {
-      if (event) json = JSON.stringify(event);
-      else ({ messageId, json } = buildEventJson(type, fields, this.#identity!.get(), options, now, session));
+      json = shared ? eventJson(event as FerryEvent, session) : JSON.stringify(event);
       // A UTF-8 byte is at least one UTF-16 unit and at most three: count exactly only in between.
       if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) problem = 'event_too_large';
     } catch (err) {
@@ -400,20 +386,5 @@ export class Analytics {
     const record = { json, messageId, enqueuedAt: Date.now() };
     if (state === 'pending' && !this.#options!.persistWhilePending) this.#held.push(record);
     else this.queue!.push(record);
-  }
-
-  #written(count: number, evicted: Array<{ id: string; messageId: string }>, overQuota: Array<{ id: string; messageId: string }>): void {
-    for (const [reason, gone] of [['queue_full', evicted], ['quota', overQuota]] as const) {
-      if (!gone.length) continue;
-      this.#emitter.emit('dropped', { reason, count: gone.length, messageIds: gone.map((e) => e.messageId) });
-      this.#flusher?.announce(gone.map((e) => e.id));
-    }
-    this.#writtenSinceFlush += count;
-    if (this.#writtenSinceFlush >= this.#options!.flushAt) {
-      this.#writtenSinceFlush = 0;
-      this.#flusher?.schedule(0);
-    } else {
-      this.#flusher?.schedule(this.#options!.flushIntervalMs);
-    }
   }
 }

@@ -19,7 +19,7 @@ export interface Consent {
  */
 export const CONSENT_KEY = 'ferry_consent';
 
-export function toConsent(update: unknown): Consent {
+function toConsent(update: unknown): Consent {
   if (update === 'pending' || update === 'granted' || update === 'denied') return { state: update };
   const categories = isPlainObject(update) && update.categories;
   if (!isPlainObject(categories)) throw new FerryError('invalid_call', `consent: ${JSON.stringify(update)} is no state nor { categories }`);
@@ -31,9 +31,11 @@ export function storedConsent(): Consent | undefined {
   return attempt(() => toConsent(getLocalJson(CONSENT_KEY)));
 }
 
-export function storeConsent(consent: Consent): void {
-  // Unusable storage: this tab still honours it.
+/** The page's decision, stored for every tab of the origin (unusable storage: this tab still honours it). */
+export function decide(update: unknown): Consent {
+  const consent = toConsent(update);
   setLocal(CONSENT_KEY, JSON.stringify(consent.categories ? { categories: consent.categories } : consent.state));
+  return consent;
 }
 
 /**
@@ -46,14 +48,7 @@ export function storeConsent(consent: Consent): void {
  */
 export function consentAtLoad(given: ConsentUpdate | undefined, gpc: boolean): Consent {
   const signal = gpc && (globalThis as { navigator?: { globalPrivacyControl?: boolean } }).navigator?.globalPrivacyControl === true;
-  if (given !== undefined && given !== 'pending' && !signal) {
-    const decided = toConsent(given);
-    storeConsent(decided);
-    return decided;
-  }
-  const stored = storedConsent();
-  if (stored) return stored;
-  const start: Consent = { state: signal ? 'denied' : (given ?? 'granted') as ConsentState };
-  if (start.state === 'pending') storeConsent(start);
-  return start;
+  if (given !== undefined && given !== 'pending' && !signal) return decide(given);
+  // A pending start is stored, so that another tab loaded without the option does not send.
+  return storedConsent() ?? (given === 'pending' && !signal ? decide(given) : { state: signal ? 'denied' : (given ?? 'granted') as ConsentState });
 }

@@ -29,8 +29,8 @@ export function setLocal(key: string, value: string | null): void {
 }
 
 export function readCookie(name: string): string | null {
-  const match = attempt(() => document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`)));
-  return match ? attempt(() => decodeURIComponent(match[1]!)) || null : null;
+  // No such cookie (no match), no cookies or a malformed escape: all throw, all mean none.
+  return attempt(() => decodeURIComponent(document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`))![1]!)) || null;
 }
 
 /** `null` deletes. `domain` '' keeps the cookie to this host. */

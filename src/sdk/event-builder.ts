@@ -1,5 +1,6 @@
 import type { EventContext, EventType, FerryEvent } from '../protocol/events.js';
 import { uuidv4 } from '../protocol/uuid.js';
+import { attempt } from './cookies.js';
 import { LIBRARY_NAME, VERSION } from './version.js';
 
 export interface CallOptions {
@@ -33,20 +34,15 @@ export function readStaticContext(): Omit<EventContext, 'page'> {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   const scr = (globalThis as { screen?: Screen }).screen;
   const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio;
-  // What the browser does not tell is left out: JSON drops the undefined keys.
-  const ctx: Omit<EventContext, 'page'> = {
+  // What the browser does not tell is left out: JSON drops the undefined keys (and Intl
+  // without time zone data throws).
+  return (staticContext = {
     library: { name: LIBRARY_NAME, version: VERSION },
     userAgent: nav?.userAgent || undefined,
     locale: nav?.language || undefined,
     screen: scr && { width: scr.width, height: scr.height, ...(dpr && { density: dpr }) },
-  };
-  try {
-    ctx.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
-  } catch {
-    // Intl without time zone data: leave it out.
-  }
-  staticContext = ctx;
-  return ctx;
+    timezone: attempt(() => Intl.DateTimeFormat().resolvedOptions().timeZone) || undefined,
+  });
 }
 
 /**
@@ -64,16 +60,12 @@ function pageContext(): EventContext['page'] | undefined {
   if (!loc) return undefined;
   // The page's own name for itself where it has one (as analytics.js reads it), with this
   // visit's query when it names none: one URL for the page's many addresses.
-  let url: URL | Location = loc;
-  try {
-    url = new URL(doc!.querySelector<HTMLLinkElement>('link[rel=canonical]')!.href);
-  } catch {
-    // no canonical link, or not a URL: the address bar's
-  }
+  const url = attempt(() => new URL(doc!.querySelector<HTMLLinkElement>('link[rel=canonical]')!.href)) ?? loc;
   return { path: url.pathname, referrer: doc?.referrer ?? '', search: loc.search, title: doc?.title ?? '', url: url === loc || url.search ? url.href : url.href + loc.search };
 }
 
-function currentContext(): EventContext {
+/** The automatic context as this task sees it (page() copies its page into its properties). */
+export function currentContext(): EventContext {
   if (!taskContext) {
     const page = pageContext();
     taskContext = { ...readStaticContext(), ...(page && { page }) };
@@ -82,25 +74,17 @@ function currentContext(): EventContext {
   return taskContext;
 }
 
-/** The page as this task sees it (page() copies it into its properties). */
-export function currentPage(): EventContext['page'] | undefined {
-  return currentContext().page;
-}
-
-function toIso(ts: CallOptions['timestamp'], nowMs: number): string {
-  const d = new Date(ts ?? nowMs);
-  // An unparseable timestamp from the page is replaced by the call time rather than failing the event.
-  return (Number.isNaN(d.getTime()) ? new Date(nowMs) : d).toISOString();
-}
-
-/** Everything but the context. */
-function baseEvent(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number): FerryEvent {
+/**
+ * Everything but the context; nothing here touches storage. An unparseable timestamp from the
+ * page is replaced by the call time rather than failing the event.
+ */
+export function buildEvent(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number): FerryEvent {
   const event: FerryEvent = {
     type,
     messageId: options?.messageId ?? uuidv4(),
     anonymousId: options?.anonymousId ?? identity.anonymousId,
     ...fields,
-    originalTimestamp: toIso(options?.timestamp, nowMs),
+    originalTimestamp: attempt(() => new Date(options?.timestamp ?? nowMs).toISOString()) ?? new Date(nowMs).toISOString(),
   };
   const userId = options?.userId ?? identity.userId;
   if (userId != null && event.userId === undefined) event.userId = userId;
@@ -108,22 +92,14 @@ function baseEvent(type: EventType, fields: Partial<FerryEvent>, identity: Ident
   return event;
 }
 
-/** Builds a complete Segment-spec event; nothing here touches storage. `extra` joins the automatic context. */
-export function buildEvent(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number, extra?: object): FerryEvent {
-  const event = baseEvent(type, fields, identity, options, nowMs);
-  event.context = { ...currentContext(), ...extra, ...options?.context };
-  return event;
-}
-
 /**
- * The same event as JSON text, for the common case (no per-call context, no middleware): the
- * automatic context is serialized once per task and appended, so a call serializes only its
- * own fields.
+ * The event (without a context of its own) as JSON text, for the common case (no per-call
+ * context, no middleware): the automatic context and `extra` are serialized once per task and
+ * appended, so a call serializes only its own fields.
  */
-export function buildEventJson(type: EventType, fields: Partial<FerryEvent>, identity: IdentitySnapshot, options: CallOptions | undefined, nowMs: number, extra?: object): { messageId: string; json: string } {
-  const event = baseEvent(type, fields, identity, options, nowMs);
+export function eventJson(event: FerryEvent, extra: object): string {
   const context = currentContext();
   // The session part is one object per task, but for the event that starts a session.
   if (!taskContextJson || extra !== taskExtra) taskContextJson = JSON.stringify({ ...context, ...(taskExtra = extra) });
-  return { messageId: event.messageId, json: `${JSON.stringify(event).slice(0, -1)},"context":${taskContextJson}}` };
+  return `${JSON.stringify(event).slice(0, -1)},"context":${taskContextJson}}`;
 }

@@ -21,74 +21,69 @@ export interface UserState {
   traits: Record<string, unknown>;
 }
 
-export class Identity {
-  #state: UserState | undefined;
-
-  readonly #useCookie: boolean;
-  /** The cookies' Domain: the option, else probed at the first write. */
-  #domain: string | undefined;
-
-  constructor(useCookie: boolean, cookieDomain?: string) {
-    this.#useCookie = useCookie;
-    this.#domain = cookieDomain;
-  }
-
-  #read(key: string): string | null {
-    const value = getLocal(key);
-    return value === null && this.#useCookie && key !== TRAITS ? readCookie(key) : value;
-  }
-
-  #write(key: string, value: string | null): void {
-    setLocal(key, value);
-    if (this.#useCookie && key !== TRAITS) writeCookie(key, value, (this.#domain ??= probeCookieDomain()));
-  }
-
+export interface Identity {
   /** Loaded lazily on first use, never at import. */
-  get(): UserState {
-    if (this.#state) return this.#state;
-    let anonymousId = this.#read(AID);
-    let userId = this.#read(UID);
-    if (!anonymousId) {
-      // Ferry's first load for this visitor: keep the one analytics.js knew, if it did.
-      anonymousId = analyticsJsId('ajs_anonymous_id') ?? uuidv4();
-      userId ??= analyticsJsId('ajs_user_id');
-      if (userId) this.#write(UID, userId);
-    }
-    // Write back so that localStorage and cookie agree whichever one survived.
-    this.#write(AID, anonymousId);
-    const traits = getLocalJson(TRAITS);
-    this.#state = { anonymousId, userId, traits: isPlainObject(traits) ? traits : {} };
-    return this.#state;
-  }
-
-  /** identify(): a new userId replaces the old traits; the same userId merges them. */
-  identify(userId: string | undefined, traits: Record<string, unknown> | undefined): UserState {
-    const state = this.get();
-    if (userId !== undefined && userId !== state.userId) {
-      if (state.userId !== null) state.traits = {};
-      state.userId = userId;
-      this.#write(UID, userId);
-    }
-    if (traits) state.traits = { ...state.traits, ...traits };
-    this.#write(TRAITS, JSON.stringify(state.traits));
-    return state;
-  }
-
+  get(): UserState;
+  /** identify(): a new userId replaces the old traits; the same userId merges them (traits that are no object are none). */
+  identify(userId: string | undefined, traits: unknown): UserState;
   /** setAnonymousId(): the page names the visitor (an id from its own backend, another SDK). */
-  setAnonymousId(anonymousId: string): void {
-    this.get().anonymousId = anonymousId;
-    this.#write(AID, anonymousId);
-  }
-
+  setAnonymousId(anonymousId: string): void;
   /** A new anonymousId, written at once so that other tabs pick up this one and make none of their own. */
-  reset(): void {
-    for (const key of [UID, TRAITS, AID]) this.#write(key, null);
-    this.#state = undefined;
-    this.get();
-  }
-
+  reset(): void;
   /** Another tab changed localStorage (a `storage` event; `null` when it was cleared): read ours again at next use. */
-  changed(key: string | null): void {
-    if (key === null || key === AID || key === UID || key === TRAITS) this.#state = undefined;
-  }
+  changed(key: string | null): void;
+}
+
+/** `cookieDomain`: the cookies' Domain; without it, probed at the first write. */
+export function createIdentity(useCookie: boolean, cookieDomain?: string): Identity {
+  let state: UserState | undefined;
+  // The ids only: the traits live in localStorage alone.
+  const read = (key: string) => getLocal(key) ?? (useCookie ? readCookie(key) : null);
+  const write = (key: string, value: string | null) => {
+    setLocal(key, value);
+    if (useCookie) writeCookie(key, value, (cookieDomain ??= probeCookieDomain()));
+  };
+  const identity: Identity = {
+    get() {
+      if (state) return state;
+      let anonymousId = read(AID);
+      let userId = read(UID);
+      if (!anonymousId) {
+        // Ferry's first load for this visitor: keep the one analytics.js knew, if it did.
+        anonymousId = analyticsJsId('ajs_anonymous_id') ?? uuidv4();
+        userId ??= analyticsJsId('ajs_user_id');
+        if (userId) write(UID, userId);
+      }
+      // Write back so that localStorage and cookie agree whichever one survived.
+      write(AID, anonymousId);
+      const traits = getLocalJson(TRAITS);
+      return (state = { anonymousId, userId, traits: isPlainObject(traits) ? traits : {} });
+    },
+    identify(userId, traits) {
+      const current = identity.get();
+      if (userId !== undefined && userId !== current.userId) {
+        if (current.userId !== null) current.traits = {};
+        current.userId = userId;
+        write(UID, userId);
+      }
+      if (isPlainObject(traits)) current.traits = { ...current.traits, ...traits };
+      setLocal(TRAITS, JSON.stringify(current.traits));
+      return current;
+    },
+    setAnonymousId(anonymousId) {
+      identity.get().anonymousId = anonymousId;
+      write(AID, anonymousId);
+    },
+    reset() {
+      write(UID, null);
+      setLocal(TRAITS, null);
+      write(AID, null);
+      state = undefined;
+      identity.get();
+    },
+    changed(key) {
+      if ([null, AID, UID, TRAITS].includes(key)) state = undefined;
+    },
+  };
+  return identity;
 }

@@ -55,14 +55,14 @@ export interface ResolvedOptions {
   readonly maxEventAgeMs: number;
   readonly retry: Readonly<Required<RetryOptions>>;
   readonly cookie: boolean;
-  readonly cookieDomain: string | undefined;
+  readonly cookieDomain?: string;
   readonly sessionTimeoutMs: number;
   readonly storage: 'auto' | 'localStorage' | 'memory';
   readonly middleware: ReadonlyArray<(event: Record<string, unknown>) => Record<string, unknown> | null>;
-  readonly consent: ConsentUpdate | undefined;
+  readonly consent?: ConsentUpdate;
   readonly persistWhilePending: boolean;
   readonly gpc: boolean;
-  readonly debug: boolean | undefined;
+  readonly debug?: boolean;
 }
 
 /** Numeric options, with their defaults (one place) and largest allowed values. */
@@ -79,9 +79,7 @@ const NUMERIC: ReadonlyArray<[name: 'flushAt' | 'flushIntervalMs' | 'maxBatchByt
 ];
 
 export function resolveOptions(user: LoadOptions): ResolvedOptions {
-  if (typeof user?.writeKey !== 'string' || user.writeKey === '') {
-    throw new FerryError('invalid_call', 'load(): writeKey is required');
-  }
+  if (typeof user?.writeKey !== 'string' || !user.writeKey) throw new FerryError('invalid_call', 'load(): writeKey is required');
   const numbers = {} as Record<(typeof NUMERIC)[number][0], number>;
   const given: Record<string, unknown> = { ...user, ...user.retry };
   for (const [name, fallback, max] of NUMERIC) {
@@ -92,20 +90,18 @@ export function resolveOptions(user: LoadOptions): ResolvedOptions {
     numbers[name] = value as number;
   }
   const endpoint = (user.endpoint ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
+  // The page's options as given (writeKey, cookieDomain, consent, debug), then the resolved ones.
   return Object.freeze({
-    writeKey: user.writeKey,
+    ...user,
     endpoint,
     batchUrl: `${endpoint}/v1/batch`,
-    // The numbers, flushAt to sessionTimeoutMs (baseMs and capMs ride along unused at this level).
+    // The numbers, flushAt to sessionTimeoutMs; retry reads baseMs and capMs among them.
     ...numbers,
-    retry: Object.freeze({ baseMs: numbers.baseMs, capMs: numbers.capMs }),
+    retry: Object.freeze(numbers),
     cookie: user.cookie !== false,
-    cookieDomain: user.cookieDomain,
     storage: user.storage ?? 'auto',
     middleware: Object.freeze([...(user.middleware ?? [])]),
-    consent: user.consent,
     persistWhilePending: user.persistWhilePending !== false,
     gpc: !!user.gpc,
-    debug: user.debug,
   });
 }

@@ -48,9 +48,8 @@ export function sessionContext(nowMs: number, timeoutMs: number): SessionContext
   if (typeof stored?.sessionId !== 'number' || !(nowMs - stored.at <= timeoutMs)) stored = fresh(nowMs);
   if (!arrived) {
     arrived = true;
-    const { campaign, referrer } = attempt(() => arrival(location, document.referrer)) ?? {};
-    if (campaign) stored.campaign = campaign;
-    if (referrer && stored.sessionStart) stored.referrer = referrer;
+    // A landing with a campaign replaces the session's; a referrer only comes with a new session.
+    Object.assign(stored, attempt(() => arrival(location, stored!.sessionStart ? document.referrer : '')));
   }
   const { at, sessionStart, ...context } = stored;
   save({ ...context, at: Math.max(at, nowMs) });

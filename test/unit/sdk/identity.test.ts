@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Identity } from '../../../src/sdk/identity.js';
+import { createIdentity } from '../../../src/sdk/identity.js';
 
 function clearCookies() {
   for (const c of document.cookie.split(';')) {
@@ -16,32 +16,32 @@ beforeEach(() => {
 
 describe('identity', () => {
   it('creates one anonymousId and keeps it in localStorage and a cookie', () => {
-    const id = new Identity(true).get().anonymousId;
+    const id = createIdentity(true).get().anonymousId;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(localStorage.getItem('ferry_aid')).toBe(id);
     expect(document.cookie).toContain(`ferry_aid=${id}`);
-    expect(new Identity(true).get().anonymousId).toBe(id);
+    expect(createIdentity(true).get().anonymousId).toBe(id);
   });
 
   it('recovers the ids from the cookie when localStorage was cleared, and writes them back', () => {
-    const first = new Identity(true);
+    const first = createIdentity(true);
     first.identify('user-1', { plan: 'pro' });
     const aid = first.get().anonymousId;
     localStorage.clear();
-    const again = new Identity(true).get();
+    const again = createIdentity(true).get();
     expect(again.anonymousId).toBe(aid);
     expect(again.userId).toBe('user-1');
     expect(localStorage.getItem('ferry_aid')).toBe(aid);
   });
 
   it('keeps cookies out of it when cookie: false', () => {
-    new Identity(false).identify('u', {});
+    createIdentity(false).identify('u', {});
     expect(document.cookie).not.toMatch(/ferry_\w+=[^;]/);
     expect(localStorage.getItem('ferry_uid')).toBe('u');
   });
 
   it('merges traits for the same user and starts fresh for a new one', () => {
-    const id = new Identity(true);
+    const id = createIdentity(true);
     id.identify('a', { x: 1 });
     expect(id.identify(undefined, { y: 2 }).traits).toEqual({ x: 1, y: 2 });
     expect(id.identify('a', { z: 3 }).traits).toEqual({ x: 1, y: 2, z: 3 });
@@ -50,7 +50,7 @@ describe('identity', () => {
   });
 
   it('reset() forgets the user and issues a new anonymousId', () => {
-    const id = new Identity(true);
+    const id = createIdentity(true);
     id.identify('a', { x: 1 });
     const before = id.get().anonymousId;
     id.reset();
@@ -63,7 +63,7 @@ describe('identity', () => {
 
   it('survives corrupt stored traits', () => {
     localStorage.setItem('ferry_traits', '{not json');
-    expect(new Identity(true).get().traits).toEqual({});
+    expect(createIdentity(true).get().traits).toEqual({});
   });
 
   it.each([
@@ -82,25 +82,25 @@ describe('identity', () => {
     ['an anonymous visitor', () => localStorage.setItem('ajs_anonymous_id', 'aid-4'), 'aid-4', null],
   ] as const)('adopts the identity analytics.js left in %s, once', (_, plant, anonymousId, userId) => {
     plant();
-    expect(new Identity(true).get()).toMatchObject({ anonymousId, userId });
+    expect(createIdentity(true).get()).toMatchObject({ anonymousId, userId });
     expect([localStorage.getItem('ferry_aid'), localStorage.getItem('ferry_uid')]).toEqual([anonymousId, userId]);
     // Ferry's own ids win from then on.
     document.cookie = 'ajs_anonymous_id=other; Path=/';
-    expect(new Identity(true).get().anonymousId).toBe(anonymousId);
+    expect(createIdentity(true).get().anonymousId).toBe(anonymousId);
   });
 
   it('ignores what analytics.js left when it is not an id', () => {
     localStorage.setItem('ajs_anonymous_id', '{"a":1}');
     localStorage.setItem('ajs_user_id', 'null');
-    const state = new Identity(true).get();
+    const state = createIdentity(true).get();
     expect(state.anonymousId).toMatch(/^[0-9a-f-]{36}$/);
     expect(state.userId).toBeNull();
   });
 
   it('setAnonymousId() names the visitor, in storage too', () => {
-    const id = new Identity(true);
+    const id = createIdentity(true);
     id.setAnonymousId('from-backend');
-    expect(new Identity(true).get().anonymousId).toBe('from-backend');
+    expect(createIdentity(true).get().anonymousId).toBe('from-backend');
     expect(document.cookie).toContain('ferry_aid=from-backend');
   });
 });
