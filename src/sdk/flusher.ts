@@ -109,6 +109,9 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
   let stopped = false;
   let channel: BroadcastChannel | undefined;
 
+  /** The request's JSON text, sent now. */
+  const bodyOf = (records: ReadonlyArray<{ json: string }>) => envelope(records, options.writeKey, new Date(now()).toISOString());
+
   /** Asks for a flush in `delayMs` unless one is already due sooner. */
   const schedule = (delayMs: number): void => {
     if (stopped) return;
@@ -200,7 +203,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
     if (expired.length > 0) return await gone(expired, 'expired'), 0;
 
     const batch = takeBatch(oldest, options.maxBatchBytes);
-    const body = await compress(envelope(batch, options.writeKey, new Date(now()).toISOString()));
+    const body = await compress(bodyOf(batch));
     if (stopped) return fail('failed');
     // Consent withdrawn (here or in another tab) while this batch was being compressed.
     if (!consented()) return fail('consent');
@@ -324,7 +327,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
       for (const r of [...onWire, ...queue.unsettled()]) known.set(r.id, r);
       const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - keepaliveBytes, false);
       if (records.every((r) => sending.has(r.id))) return;
-      const body = envelope(records, options.writeKey, new Date(now()).toISOString());
+      const body = bodyOf(records);
       if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
       let answered!: (fn: () => Promise<unknown>) => void;
       const answer = new Promise<() => Promise<unknown>>((r) => (answered = r));
