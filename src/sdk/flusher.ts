@@ -323,8 +323,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
      */
     flushOnExit(): void {
       if (stopped || isOffline() || backoff.nextAttemptAt > now() || !consented()) return;
-      const known = new Map<string, Sendable>();
-      for (const r of [...onWire, ...queue.unsettled()]) known.set(r.id, r);
+      const known = new Map<string, Sendable>([...onWire, ...queue.unsettled()].map((r) => [r.id, r]));
       const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - keepaliveBytes, false);
       if (records.every((r) => sending.has(r.id))) return;
       const body = bodyOf(records);
