@@ -210,7 +210,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
     // Page hide sent while this batch was being compressed: its answer first, then read again.
     if (exits.size) return 0;
     onWire = batch;
-    const settled = await exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES, true).finally(() => (onWire = []));
+    const settled = await exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES ? body.byteLength : 0, true).finally(() => (onWire = []));
     return typeof settled === 'number' ? settled : fail(settled === 'pause' ? 'unauthorized' : 'failed');
   };
 
@@ -255,10 +255,10 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
 
   /**
    * One request and the settling of its answer, with its events marked as on the wire until
-   * they are settled: a page hide meanwhile does not send them again.
+   * they are settled: a page hide meanwhile does not send them again. `bytes` is the body's
+   * size when it goes as a keepalive request, else 0.
    */
-  const exchange = async (records: Sendable[], body: Uint8Array | string, keepalive: boolean, fromDrain: boolean, settleWith: (fn: () => Promise<number | Verdict>) => Promise<unknown> = (fn) => fn()): Promise<unknown> => {
-    const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
+  const exchange = async (records: Sendable[], body: Uint8Array | string, bytes: number, fromDrain: boolean, settleWith: (fn: () => Promise<number | Verdict>) => Promise<unknown> = (fn) => fn()): Promise<unknown> => {
     const mark = (d: number) => {
       for (const { id } of records) {
         const n = (sending.get(id) ?? 0) + d;
@@ -270,7 +270,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
     keepaliveBytes += bytes;
     try {
       log?.('send', messageIds(records));
-      const result = await postBatch(options.batchUrl, body, keepalive);
+      const result = await postBatch(options.batchUrl, body, bytes > 0);
       log?.('answer', result);
       keepaliveBytes -= bytes;
       return await settleWith(() => settle(records, result, fromDrain));
@@ -333,7 +333,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
       let done: Promise<unknown> | undefined;
       const settleExit = () => (done ??= answer.then((fn) => fn()));
       exits.add(settleExit);
-      void exchange(records, body, true, false, (fn) => (answered(fn), lock.withLock(settleExit)))
+      void exchange(records, body, utf8Length(body), false, (fn) => (answered(fn), lock.withLock(settleExit)))
         .catch(() => undefined)
         .finally(() => exits.delete(settleExit));
     },
