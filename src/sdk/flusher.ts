@@ -210,7 +210,9 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
     // Page hide sent while this batch was being compressed: its answer first, then read again.
     if (exits.size) return 0;
     onWire = batch;
-    const settled = await exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES ? body.byteLength : 0, true).finally(() => (onWire = []));
+    const settled = await exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES ? body.byteLength : 0, true)
+      .then((settleIt) => settleIt())
+      .finally(() => (onWire = []));
     return typeof settled === 'number' ? settled : fail(settled === 'pause' ? 'unauthorized' : 'failed');
   };
 
@@ -254,11 +256,11 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
   };
 
   /**
-   * One request and the settling of its answer, with its events marked as on the wire until
-   * they are settled: a page hide meanwhile does not send them again. `bytes` is the body's
-   * size when it goes as a keepalive request, else 0.
+   * One request, with its events marked as on the wire until they are settled: a page hide
+   * meanwhile does not send them again. `bytes` is the body's size when it goes as a keepalive
+   * request, else 0. Resolves, once answered, to the call that settles the answer.
    */
-  const exchange = async (records: Sendable[], body: Uint8Array | string, bytes: number, fromDrain: boolean, settleWith: (fn: () => Promise<number | Verdict>) => Promise<unknown> = (fn) => fn()): Promise<unknown> => {
+  const exchange = async (records: Sendable[], body: Uint8Array | string, bytes: number, fromDrain: boolean): Promise<() => Promise<number | Verdict>> => {
     const mark = (d: number) => {
       for (const { id } of records) {
         const n = (sending.get(id) ?? 0) + d;
@@ -268,15 +270,11 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
     };
     mark(1);
     keepaliveBytes += bytes;
-    try {
-      log?.('send', messageIds(records));
-      const result = await postBatch(options.batchUrl, body, bytes > 0);
-      log?.('answer', result);
-      keepaliveBytes -= bytes;
-      return await settleWith(() => settle(records, result, fromDrain));
-    } finally {
-      mark(-1);
-    }
+    log?.('send', messageIds(records));
+    const result = await postBatch(options.batchUrl, body, bytes > 0);
+    log?.('answer', result);
+    keepaliveBytes -= bytes;
+    return () => settle(records, result, fromDrain).finally(() => mark(-1));
   };
 
   return {
@@ -328,12 +326,12 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
       if (records.every((r) => sending.has(r.id))) return;
       const body = bodyOf(records);
       if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
-      let answered!: (fn: () => Promise<unknown>) => void;
-      const answer = new Promise<() => Promise<unknown>>((r) => (answered = r));
+      const answer = exchange(records, body, utf8Length(body), false);
       let done: Promise<unknown> | undefined;
-      const settleExit = () => (done ??= answer.then((fn) => fn()));
+      const settleExit = () => (done ??= answer.then((settleIt) => settleIt()));
       exits.add(settleExit);
-      void exchange(records, body, utf8Length(body), false, (fn) => (answered(fn), lock.withLock(settleExit)))
+      void answer
+        .then(() => lock.withLock(settleExit))
         .catch(() => undefined)
         .finally(() => exits.delete(settleExit));
     },
