@@ -56,9 +56,7 @@ export function isOffline(): boolean {
 
 /** The JSON envelope, assembled from the stored event texts without re-serializing them. */
 export function envelope(records: ReadonlyArray<{ json: string }>, writeKey: string, sentAt: string): string {
-  let body = '{"batch":[';
-  for (let i = 0; i < records.length; i++) body += (i ? ',' : '') + records[i]!.json;
-  return `${body}],"sentAt":${JSON.stringify(sentAt)},"writeKey":${JSON.stringify(writeKey)}}`;
+  return `{"batch":[${records.map((r) => r.json).join()}],"sentAt":${JSON.stringify(sentAt)},"writeKey":${JSON.stringify(writeKey)}}`;
 }
 
 const ENVELOPE_BYTES = 128;
