@@ -227,9 +227,11 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
       const delivered = batch.filter((_, i) => !rejected.has(i));
       if (delivered.length) emitter.emit('delivered', { count: delivered.length, messageIds: messageIds(delivered) });
       for (const [i, detail] of rejected) emitter.emit('dropped', { reason: 'rejected_by_server', count: 1, messageIds: [batch[i]!.messageId], detail });
+      // The refused event found, the others suspected with it are innocent; an acknowledged part is too.
       if (v === 'refuse') suspects.clear();
       for (const r of batch) suspects.delete(r.id);
-      if (backoff.attempt || backoff.nextAttemptAt) await setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
+      // Every stored backoff comes from setBackoff: no attempt means no wait either.
+      if (backoff.attempt) await setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
       return delivered.length;
     }
     // Nothing settled: keep everything and wait. A split waits too, so finding a refused
