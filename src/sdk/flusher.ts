@@ -93,8 +93,9 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
   let timerAt = Infinity;
   let pending: Promise<FlushResult> | undefined;
   let again = false;
-  /** Local ids this tab has on the wire, with the number of its requests carrying each. */
-  const sending = new Map<string, number>();
+  /** The records of each request this tab has on the wire, until its answer is settled. */
+  const sending = new Set<Sendable[]>();
+  const sendingIds = () => new Set([...sending].flat().map((r) => r.id));
   /** The batch this tab's drain has on the wire: a page-hide request carries it first. */
   let onWire: QueueRecord[] = [];
   /** Page-hide requests not settled yet, each as the call that settles it once answered. */
@@ -261,20 +262,13 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
    * request, else 0. Resolves, once answered, to the call that settles the answer.
    */
   const exchange = async (records: Sendable[], body: Uint8Array | string, bytes: number, fromDrain: boolean): Promise<() => Promise<number | Verdict>> => {
-    const mark = (d: number) => {
-      for (const { id } of records) {
-        const n = (sending.get(id) ?? 0) + d;
-        if (n) sending.set(id, n);
-        else sending.delete(id);
-      }
-    };
-    mark(1);
+    sending.add(records);
     keepaliveBytes += bytes;
     log?.('send', messageIds(records));
     const result = await postBatch(options.batchUrl, body, bytes > 0);
     log?.('answer', result);
     keepaliveBytes -= bytes;
-    return () => settle(records, result, fromDrain).finally(() => mark(-1));
+    return () => settle(records, result, fromDrain).finally(() => sending.delete(records));
   };
 
   return {
@@ -298,7 +292,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
 
     /** This tab's part of the SDK's state(): `flushing` while this tab has a batch on the wire. */
     status(): Pick<SdkState, 'inFlight' | 'backoff' | 'flushing'> {
-      return { inFlight: sending.size, backoff: { ...backoff }, flushing: onWire.length > 0 };
+      return { inFlight: sendingIds().size, backoff: { ...backoff }, flushing: onWire.length > 0 };
     },
 
     schedule,
@@ -323,7 +317,8 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
       if (stopped || isOffline() || backoff.nextAttemptAt > now() || !consented()) return;
       const known = new Map<string, Sendable>([...onWire, ...queue.unsettled()].map((r) => [r.id, r]));
       const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - keepaliveBytes, false);
-      if (records.every((r) => sending.has(r.id))) return;
+      const out = sendingIds();
+      if (records.every((r) => out.has(r.id))) return;
       const body = bodyOf(records);
       if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
       const answer = exchange(records, body, utf8Length(body), false);
