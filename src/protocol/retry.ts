@@ -46,16 +46,12 @@ export function backoffMs(attempt: number, random: () => number = Math.random, o
  * Returns undefined when absent or unparseable; never negative.
  */
 export function parseRetryAfter(value: string | null | undefined, nowMs: number = Date.now()): number | undefined {
-  if (value == null) return undefined;
-  const trimmed = value.trim();
-  if (trimmed === '') return undefined;
+  const trimmed = value?.trim() ?? '';
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  // An HTTP-date (IMF-fixdate, RFC 850 or asctime) always names a month; this keeps "-3" or
-  // "0 GMT" from parsing as some year.
-  if (!/jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i.test(trimmed)) return undefined;
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
+  // An HTTP-date (IMF-fixdate, RFC 850 or asctime) always names a month; this keeps "-3",
+  // "0 GMT" or "" from parsing as some year.
+  const ms = /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i.test(trimmed) ? Date.parse(trimmed) - nowMs : NaN;
+  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
 }
 
 /**
@@ -63,7 +59,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
  * backoff; never above the cap and never below the base, so that `Retry-After: 0`, a date in
  * the past or a zero jitter draw cannot turn retries into a tight loop.
  */
-export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, random: () => number = Math.random, options: BackoffOptions = DEFAULT_BACKOFF): number {
+export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, random: () => number, options: BackoffOptions): number {
   const wait = retryAfterMs ?? backoffMs(attempt, random, options);
   return Math.max(options.baseMs, Math.min(wait, options.capMs));
 }

@@ -2,7 +2,7 @@ import { EVENT_REFUSAL_CODES } from '../protocol/errors.js';
 import type { SendResult } from './transport.js';
 
 /**
- * What the collector's answer to one batch means for its events (DESIGN G2), as data:
+ * What the collector's answer to one batch means for its events (DESIGN G2):
  * - `ack`: accepted; delete them (those named in `rejected` are reported as dropped).
  * - `split`: the collector refused the content of this batch of several events: keep them and
  *   send the first half next, after the backoff, to find the refused one.
@@ -13,22 +13,15 @@ import type { SendResult } from './transport.js';
  */
 export type Verdict = 'ack' | 'split' | 'refuse' | 'retry' | 'pause';
 
-const is2xx = (a: SendResult) => a.status > 199 && a.status < 300;
-const refusesContent = (a: SendResult) =>
-  (a.status === 400 || a.status === 413) && a.response?.ok === false && EVENT_REFUSAL_CODES.includes(a.response.code as never);
-
-/** Rows are tried in order; the first whose test holds decides; nothing matched means `retry`. */
-const TABLE: ReadonlyArray<[test: (a: SendResult, single: boolean) => boolean, verdict: Verdict]> = [
+/** A pure function of the answer; the first rule that holds decides. */
+export function verdict({ status, opaque, response }: SendResult, batchSize: number): Verdict {
   // A 2xx accepts only with a JSON object (or nothing) for a body: a captive portal's or a
   // proxy's HTML page, or `{"ok":false}`, accepts nothing.
-  [(a) => is2xx(a) && !a.opaque && a.response?.ok !== false, 'ack'],
-  [(a) => a.status === 401 || a.status === 403, 'pause'],
-  [(a, single) => single && refusesContent(a), 'refuse'],
-  [refusesContent, 'split'],
-];
-
-export function verdict(answer: SendResult, batchSize: number): Verdict {
-  return TABLE.find(([test]) => test(answer, batchSize === 1))?.[1] ?? 'retry';
+  if (status > 199 && status < 300 && !opaque && response?.ok !== false) return 'ack';
+  if (status === 401 || status === 403) return 'pause';
+  if ((status === 400 || status === 413) && response?.ok === false && EVENT_REFUSAL_CODES.includes(response.code as never)) return batchSize === 1 ? 'refuse' : 'split';
+  // Anything else says nothing about the events.
+  return 'retry';
 }
 
 /** The indexes a 2xx names in `rejected`, kept only when they point into the batch. */

@@ -27,15 +27,12 @@ export function createCompressor(loadFallback?: GzipLoader): (text: string) => P
   let fallback: Promise<GzipFn | undefined> | undefined;
   return async (text) => {
     const data = utf8(text);
-    if (typeof CompressionStream !== 'undefined') {
-      try {
-        return await nativeGzip(data);
-      } catch {
-        // fall through to the fallback below
-      }
+    try {
+      return await nativeGzip(data);
+    } catch {
+      // No CompressionStream here (a ReferenceError), or it failed: the fallback below.
     }
-    fallback ??= loadFallback ? loadFallback().catch(() => undefined) : Promise.resolve(undefined);
-    const gzip = await fallback;
-    return gzip ? await gzip(data) : data;
+    fallback ??= Promise.resolve(loadFallback?.()).catch(() => undefined);
+    return (await fallback)?.(data) ?? data;
   };
 }

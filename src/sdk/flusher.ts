@@ -56,9 +56,7 @@ export function isOffline(): boolean {
 
 /** The JSON envelope, assembled from the stored event texts without re-serializing them. */
 export function envelope(records: ReadonlyArray<{ json: string }>, writeKey: string, sentAt: string): string {
-  let body = '{"batch":[';
-  for (let i = 0; i < records.length; i++) body += (i ? ',' : '') + records[i]!.json;
-  return `${body}],"sentAt":${JSON.stringify(sentAt)},"writeKey":${JSON.stringify(writeKey)}}`;
+  return `{"batch":[${records.map((r) => r.json).join()}],"sentAt":${JSON.stringify(sentAt)},"writeKey":${JSON.stringify(writeKey)}}`;
 }
 
 const ENVELOPE_BYTES = 128;
@@ -79,73 +77,53 @@ const messageIds = (records: ReadonlyArray<{ messageId: string }>) => records.ma
 
 /**
  * The send loop: reads the oldest events under the origin-wide lock, sends one batch at a
- * time and settles every answer (its own and page hide's) through the answer policy.
+ * time and settles every answer (its own and page hide's) through the answer policy. Its state
+ * lives in closures (the minifier shortens them, unlike property names); the class only keeps
+ * the name its callers construct.
  */
 export class Flusher {
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerAt = Infinity;
-  #pending: Promise<FlushResult> | undefined;
-  #again = false;
-  /** Local ids this tab has on the wire, with the number of its requests carrying each. */
-  #sending = new Map<string, number>();
-  /** The batch this tab's drain has on the wire: a page-hide request carries it first. */
-  #onWire: QueueRecord[] = [];
-  /** Page-hide requests not settled yet, each as the call that settles it once answered. */
-  #exits = new Set<() => Promise<unknown>>();
-  /** ids of a batch the collector refused by content and not settled yet: the culprit is among them. */
-  #suspects = new Set<string>();
-  /** Bytes of this tab's keepalive requests on the wire: they count against the page's 64 KiB. */
-  #keepaliveBytes = 0;
-  #backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
-  #stopped = false;
-  #channel: BroadcastChannel | undefined;
-  readonly #now: () => number;
-  readonly #random: () => number;
-
-  readonly #deps: FlusherDeps;
-
   constructor(deps: FlusherDeps) {
-    this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
-    this.#random = deps.random ?? Math.random;
+    Object.assign(this, createFlusher(deps));
   }
+}
+export interface Flusher extends ReturnType<typeof createFlusher> {}
 
-  /** Restores the persisted backoff, so a reload does not hammer a failing server. */
-  async start(): Promise<void> {
-    this.#channel = openTabChannel(this.#deps.options.writeKey, (news) => {
-      if (news.gone) this.#deps.queue.forget(news.gone);
-      if (news.backoff) this.#backoff = news.backoff;
-    });
-    const saved = await this.#deps.store.getMeta<BackoffState>(BACKOFF_KEY);
-    if (saved && typeof saved.nextAttemptAt === 'number') this.#backoff = saved;
-    this.schedule(Math.max(0, this.#backoff.nextAttemptAt - this.#now()));
-  }
+export function createFlusher({ store, options, emitter, lock, compress, queue, consented, log, now = Date.now, random = Math.random }: FlusherDeps) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = Infinity;
+  let pending: Promise<FlushResult> | undefined;
+  let again = false;
+  /** The records of each request this tab has on the wire, until its answer is settled. */
+  const sending = new Set<Sendable[]>();
+  const sendingIds = () => new Set([...sending].flat().map((r) => r.id));
+  /** The batch this tab's drain has on the wire: a page-hide request carries it first. */
+  let onWire: QueueRecord[] = [];
+  /** Page-hide requests not settled yet, each as the call that settles it once answered. */
+  const exits = new Set<() => Promise<unknown>>();
+  /** ids of a batch the collector refused by content and not settled yet: the culprit is among them. */
+  let suspects = new Set<string>();
+  /** Bytes of this tab's keepalive requests on the wire: they count against the page's 64 KiB. */
+  let keepaliveBytes = 0;
+  let backoff: BackoffState = { attempt: 0, nextAttemptAt: 0, status: 0 };
+  let stopped = false;
+  let channel: BroadcastChannel | undefined;
 
-  stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#channel?.close();
-    this.#channel = undefined;
-  }
-
-  /** This tab's part of the SDK's state(): `flushing` while this tab has a batch on the wire. */
-  status(): Pick<SdkState, 'inFlight' | 'backoff' | 'flushing'> {
-    return { inFlight: this.#sending.size, backoff: { ...this.#backoff }, flushing: this.#onWire.length > 0 };
-  }
+  /** The request's JSON text, sent now. */
+  const bodyOf = (records: ReadonlyArray<{ json: string }>) => envelope(records, options.writeKey, new Date(now()).toISOString());
 
   /** Asks for a flush in `delayMs` unless one is already due sooner. */
-  schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    const at = this.#now() + delayMs;
-    if (this.#timer !== undefined && this.#timerAt <= at) return;
-    clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      void this.flush(false);
+  const schedule = (delayMs: number): void => {
+    if (stopped) return;
+    const at = now() + delayMs;
+    if (timer !== undefined && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Infinity;
+      void flush(false);
     }, delayMs);
-  }
+  };
 
   /**
    * Drains the queue, taking the lock for one batch at a time: a page-hide answer waiting for
@@ -155,183 +133,202 @@ export class Flusher {
    * a retry timer or an `online` event that fired while it was finishing is not lost. `force`
    * ignores the backoff wait (an explicit flush() by the page), never the offline state.
    */
-  flush(force: boolean): Promise<FlushResult> {
+  const flush = (force: boolean): Promise<FlushResult> => {
     // A pending timer-driven drain may stop at the backoff wait, which an explicit flush overrides.
-    if (this.#pending) return (this.#again = true), force ? this.#pending.then((r) => (r.reason === 'backoff' ? this.flush(true) : r)) : this.#pending;
+    if (pending) return (again = true), force ? pending.then((r) => (r.reason === 'backoff' ? flush(true) : r)) : pending;
     const run = (async () => {
       let sent = 0;
       for (;;) {
-        this.#again = false;
-        const step = await this.#deps.lock.withLock(() => this.#step(force));
-        if (typeof step === 'number') sent += step;
-        else if (!this.#again || !step.ok) return { ...step, sent };
+        again = false;
+        const result = await lock.withLock(() => step(force));
+        if (typeof result === 'number') sent += result;
+        else if (!again || !result.ok) return { ...result, sent };
       }
     })()
       .catch(async (err: unknown): Promise<FlushResult> => {
-        this.#deps.emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
-        this.schedule(this.#deps.options.retry.capMs);
-        return { ok: false, sent: 0, remaining: await this.#deps.store.count().catch(() => -1), reason: 'failed' };
+        emitter.emit('error', new FerryError('storage_failed', `flush failed: ${String(err)}`, { cause: err }));
+        schedule(options.retry.capMs);
+        return { ok: false, sent: 0, remaining: await store.count().catch(() => -1), reason: 'failed' };
       })
       .finally(() => {
-        if (this.#pending !== run) return;
-        this.#pending = undefined;
-        if (this.#again) this.schedule(0);
+        if (pending !== run) return;
+        pending = undefined;
+        if (again) schedule(0);
       });
-    this.#pending = run;
+    pending = run;
     return run;
-  }
+  };
 
-  async #setBackoff(state: BackoffState): Promise<void> {
-    this.#backoff = state;
-    this.#channel?.postMessage({ backoff: state } satisfies TabNews);
-    await this.#deps.store.setMeta(BACKOFF_KEY, state);
-    this.#deps.emitter.emit('backoff', state);
-  }
+  const setBackoff = async (state: BackoffState): Promise<void> => {
+    backoff = state;
+    channel?.postMessage({ backoff: state } satisfies TabNews);
+    await store.setMeta(BACKOFF_KEY, state);
+    emitter.emit('backoff', state);
+  };
 
   /** This tab settled (or evicted) these: no other tab may send them again. */
-  announce(gone: string[]): void {
-    if (gone.length) this.#channel?.postMessage({ gone } satisfies TabNews);
-  }
+  const announce = (gone: string[]): void => {
+    if (gone.length) channel?.postMessage({ gone } satisfies TabNews);
+  };
 
   /** One batch under the lock: how many were delivered when the queue may go on, else why it stops. */
-  async #step(force: boolean): Promise<number | FlushResult> {
-    const { store, options } = this.#deps;
+  const step = async (force: boolean): Promise<number | FlushResult> => {
     // Another tab may have backed off while this one waited for the lock.
     const shared = await store.getMeta<BackoffState>(BACKOFF_KEY);
-    if (shared) this.#backoff = shared;
+    if (shared) backoff = shared;
     const fail = async (reason: FlushResult['reason']): Promise<FlushResult> => ({ ok: false, sent: 0, remaining: await store.count(), reason });
-    if (this.#stopped) return fail('failed');
+    if (stopped) return fail('failed');
     if (isOffline()) return fail('offline');
-    if (!this.#deps.consented()) return fail('consent');
-    const wait = this.#backoff.nextAttemptAt - this.#now();
+    if (!consented()) return fail('consent');
+    const wait = backoff.nextAttemptAt - now();
     if (wait > 0 && !force) {
-      this.schedule(wait);
+      schedule(wait);
       return fail('backoff');
     }
     // A page-hide request of this tab is out: its answer comes first and is settled here, so
     // no event is on the wire twice at once and nothing newer overtakes it.
-    if (this.#exits.size) return await Promise.all([...this.#exits].map((settle) => settle())), 0;
+    if (exits.size) return await Promise.all([...exits].map((settle) => settle())), 0;
     // While a refused batch is being split, send the first half of what is still suspect.
-    let oldest = await store.oldest(this.#suspects.size ? Math.ceil(this.#suspects.size / 2) : options.flushAt);
-    if (oldest[0] && !this.#suspects.has(oldest[0].id) && this.#suspects.size) {
+    let oldest = await store.oldest(suspects.size ? Math.ceil(suspects.size / 2) : options.flushAt);
+    if (oldest[0] && !suspects.has(oldest[0].id) && suspects.size) {
       // The suspects left the head of the queue (evicted, expired): start over at full size.
-      this.#suspects.clear();
+      suspects.clear();
       oldest = await store.oldest(options.flushAt);
     }
     if (oldest.length === 0) return { ok: true, sent: 0, remaining: await store.count() };
 
-    const expiredBefore = this.#now() - options.maxEventAgeMs;
+    const expiredBefore = now() - options.maxEventAgeMs;
     const expired = oldest.filter((r) => r.enqueuedAt < expiredBefore);
-    if (expired.length > 0) return await this.#gone(expired, 'expired'), 0;
+    if (expired.length > 0) return await gone(expired, 'expired'), 0;
 
     const batch = takeBatch(oldest, options.maxBatchBytes);
-    const body = await this.#deps.compress(envelope(batch, options.writeKey, new Date(this.#now()).toISOString()));
-    if (this.#stopped) return fail('failed');
+    const body = await compress(bodyOf(batch));
+    if (stopped) return fail('failed');
     // Consent withdrawn (here or in another tab) while this batch was being compressed.
-    if (!this.#deps.consented()) return fail('consent');
+    if (!consented()) return fail('consent');
     // Page hide sent while this batch was being compressed: its answer first, then read again.
-    if (this.#exits.size) return 0;
-    this.#onWire = batch;
-    const settled = await this.#exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES, true).finally(() => (this.#onWire = []));
+    if (exits.size) return 0;
+    onWire = batch;
+    const settled = await exchange(batch, body, body.byteLength <= KEEPALIVE_SEND_BYTES ? body.byteLength : 0, true)
+      .then((settleIt) => settleIt())
+      .finally(() => (onWire = []));
     return typeof settled === 'number' ? settled : fail(settled === 'pause' ? 'unauthorized' : 'failed');
-  }
+  };
 
   /**
    * One answer, from the drain or from page hide, through the answer policy. Returns how
    * many events were delivered when the queue may go on at once, else the verdict that stops it.
    */
-  async #settle(batch: Sendable[], result: SendResult, fromDrain: boolean): Promise<number | Verdict> {
-    const { emitter, options, queue } = this.#deps;
+  const settle = async (batch: Sendable[], result: SendResult, fromDrain: boolean): Promise<number | Verdict> => {
     const v = verdict(result, batch.length);
     if (v === 'ack' || v === 'refuse') {
       const rejected = v === 'refuse' ? new Map([[0, result.response?.error ?? `HTTP ${result.status}`]]) : rejectedIndexes(result, batch.length);
       // Events a page-hide request took from the buffer have their chunk once written.
-      await this.#gone(batch.map((r) => r.chunk === undefined ? queue.persisted(r.id) : r).filter((r): r is QueueRecord => !!r));
+      await gone(batch.map((r) => r.chunk === undefined ? queue.persisted(r.id) : r).filter((r): r is QueueRecord => !!r));
       const delivered = batch.filter((_, i) => !rejected.has(i));
       if (delivered.length) emitter.emit('delivered', { count: delivered.length, messageIds: messageIds(delivered) });
       for (const [i, detail] of rejected) emitter.emit('dropped', { reason: 'rejected_by_server', count: 1, messageIds: [batch[i]!.messageId], detail });
-      if (v === 'refuse') this.#suspects.clear();
-      for (const r of batch) this.#suspects.delete(r.id);
-      if (this.#backoff.attempt || this.#backoff.nextAttemptAt) await this.#setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
+      // The refused event found, the others suspected with it are innocent; an acknowledged part is too.
+      if (v === 'refuse') suspects.clear();
+      for (const r of batch) suspects.delete(r.id);
+      // Every stored backoff comes from setBackoff: no attempt means no wait either.
+      if (backoff.attempt) await setBackoff({ attempt: 0, nextAttemptAt: 0, status: result.status });
       return delivered.length;
     }
     // Nothing settled: keep everything and wait. A split waits too, so finding a refused
     // event is paced like any retry; a refused write key waits the longest.
-    if (v === 'split' && fromDrain) this.#suspects = new Set(ids(batch));
-    const delay = v === 'pause' ? options.retry.capMs : retryDelayMs(this.#backoff.attempt, result.retryAfterMs, this.#random, options.retry);
-    await this.#setBackoff({ attempt: this.#backoff.attempt + 1, nextAttemptAt: this.#now() + delay, status: result.status });
-    this.schedule(delay);
+    if (v === 'split' && fromDrain) suspects = new Set(ids(batch));
+    const delay = v === 'pause' ? options.retry.capMs : retryDelayMs(backoff.attempt, result.retryAfterMs, random, options.retry);
+    await setBackoff({ attempt: backoff.attempt + 1, nextAttemptAt: now() + delay, status: result.status });
+    schedule(delay);
     if (v !== 'split') {
       const what = result.status ? `HTTP ${result.status}` : result.error;
       emitter.emit('error', new FerryError(v === 'pause' ? 'unauthorized' : 'send_failed', `${what}: ${batch.length} event(s) kept, next try in ${delay} ms`));
     }
     return v;
-  }
-
-  /** Consent denied: every queued event of the origin is deleted unsent and reported. */
-  async purge(): Promise<void> {
-    await this.#gone(await this.#deps.store.oldest(Infinity), 'consent_denied');
-  }
+  };
 
   /** Deletes settled records, here and in every tab's view, and reports a drop when there is a reason. */
-  async #gone(records: QueueRecord[], reason?: string): Promise<void> {
-    await this.#deps.store.remove(records);
-    this.#deps.queue.forget(ids(records));
-    this.announce(ids(records));
-    if (reason && records.length) this.#deps.emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
-  }
+  const gone = async (records: QueueRecord[], reason?: string): Promise<void> => {
+    await store.remove(records);
+    queue.forget(ids(records));
+    announce(ids(records));
+    if (reason && records.length) emitter.emit('dropped', { reason, count: records.length, messageIds: messageIds(records) });
+  };
 
   /**
-   * One request and the settling of its answer, with its events marked as on the wire until
-   * they are settled: a page hide meanwhile does not send them again.
+   * One request, with its events marked as on the wire until they are settled: a page hide
+   * meanwhile does not send them again. `bytes` is the body's size when it goes as a keepalive
+   * request, else 0. Resolves, once answered, to the call that settles the answer.
    */
-  async #exchange(records: Sendable[], body: Uint8Array | string, keepalive: boolean, fromDrain: boolean, settle: (fn: () => Promise<number | Verdict>) => Promise<unknown> = (fn) => fn()): Promise<unknown> {
-    const bytes = keepalive ? (typeof body === 'string' ? utf8Length(body) : body.byteLength) : 0;
-    const mark = (d: number) => {
-      for (const { id } of records) {
-        const n = (this.#sending.get(id) ?? 0) + d;
-        if (n) this.#sending.set(id, n);
-        else this.#sending.delete(id);
-      }
-    };
-    mark(1);
-    this.#keepaliveBytes += bytes;
-    try {
-      this.#deps.log?.('send', messageIds(records));
-      const result = await postBatch(this.#deps.options.batchUrl, body, keepalive);
-      this.#deps.log?.('answer', result);
-      this.#keepaliveBytes -= bytes;
-      return await settle(() => this.#settle(records, result, fromDrain));
-    } finally {
-      mark(-1);
-    }
-  }
+  const exchange = async (records: Sendable[], body: Uint8Array | string, bytes: number, fromDrain: boolean): Promise<() => Promise<number | Verdict>> => {
+    sending.add(records);
+    keepaliveBytes += bytes;
+    log?.('send', messageIds(records));
+    const result = await postBatch(options.batchUrl, body, bytes > 0);
+    log?.('answer', result);
+    keepaliveBytes -= bytes;
+    return () => settle(records, result, fromDrain).finally(() => sending.delete(records));
+  };
 
-  /**
-   * The page is being hidden and may never run again: synchronously hand to one keepalive
-   * request everything this tab knows unsettled, oldest first: the batch its drain has on
-   * the wire, then its own newer events. The server thus sees this tab's events in order
-   * whichever request lands first, and dedupe absorbs the copy. Nothing new since the last
-   * request (a tab switch and back) costs nothing. The request goes at once; its answer is
-   * settled like any other, under the lock (this tab's drain settles it if it holds the lock),
-   * so that no tab reads events it acknowledged before they are deleted.
-   */
-  flushOnExit(): void {
-    if (this.#stopped || isOffline() || this.#backoff.nextAttemptAt > this.#now() || !this.#deps.consented()) return;
-    const { options } = this.#deps;
-    const known = new Map<string, Sendable>();
-    for (const r of [...this.#onWire, ...this.#deps.queue.unsettled()]) known.set(r.id, r);
-    const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - this.#keepaliveBytes, false);
-    if (records.every((r) => this.#sending.has(r.id))) return;
-    const body = envelope(records, options.writeKey, new Date(this.#now()).toISOString());
-    if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
-    let answered!: (fn: () => Promise<unknown>) => void;
-    const answer = new Promise<() => Promise<unknown>>((r) => (answered = r));
-    let done: Promise<unknown> | undefined;
-    const settle = () => (done ??= answer.then((fn) => fn()));
-    this.#exits.add(settle);
-    void this.#exchange(records, body, true, false, (fn) => (answered(fn), this.#deps.lock.withLock(settle)))
-      .catch(() => undefined)
-      .finally(() => this.#exits.delete(settle));
-  }
+  return {
+    /** Restores the persisted backoff, so a reload does not hammer a failing server. */
+    async start(): Promise<void> {
+      channel = openTabChannel(options.writeKey, (news) => {
+        if (news.gone) queue.forget(news.gone);
+        if (news.backoff) backoff = news.backoff;
+      });
+      const saved = await store.getMeta<BackoffState>(BACKOFF_KEY);
+      if (saved && typeof saved.nextAttemptAt === 'number') backoff = saved;
+      schedule(Math.max(0, backoff.nextAttemptAt - now()));
+    },
+
+    stop(): void {
+      stopped = true;
+      clearTimeout(timer);
+      channel?.close();
+      channel = undefined;
+    },
+
+    /** This tab's part of the SDK's state(): `flushing` while this tab has a batch on the wire. */
+    status(): Pick<SdkState, 'inFlight' | 'backoff' | 'flushing'> {
+      return { inFlight: sendingIds().size, backoff: { ...backoff }, flushing: onWire.length > 0 };
+    },
+
+    schedule,
+    flush,
+    announce,
+
+    /** Consent denied: every queued event of the origin is deleted unsent and reported. */
+    async purge(): Promise<void> {
+      await gone(await store.oldest(Infinity), 'consent_denied');
+    },
+
+    /**
+     * The page is being hidden and may never run again: synchronously hand to one keepalive
+     * request everything this tab knows unsettled, oldest first: the batch its drain has on
+     * the wire, then its own newer events. The server thus sees this tab's events in order
+     * whichever request lands first, and dedupe absorbs the copy. Nothing new since the last
+     * request (a tab switch and back) costs nothing. The request goes at once; its answer is
+     * settled like any other, under the lock (this tab's drain settles it if it holds the lock),
+     * so that no tab reads events it acknowledged before they are deleted.
+     */
+    flushOnExit(): void {
+      if (stopped || isOffline() || backoff.nextAttemptAt > now() || !consented()) return;
+      const known = new Map<string, Sendable>([...onWire, ...queue.unsettled()].map((r) => [r.id, r]));
+      const records = takeBatch([...known.values()], KEEPALIVE_MAX_BYTES - keepaliveBytes, false);
+      const out = sendingIds();
+      if (records.every((r) => out.has(r.id))) return;
+      const body = bodyOf(records);
+      if (!keepaliveWorks()) return void beaconBatch(options.batchUrl, body);
+      const answer = exchange(records, body, utf8Length(body), false);
+      let done: Promise<unknown> | undefined;
+      const settleExit = () => (done ??= answer.then((settleIt) => settleIt()));
+      exits.add(settleExit);
+      void answer
+        .then(() => lock.withLock(settleExit))
+        .catch(() => undefined)
+        .finally(() => exits.delete(settleExit));
+    },
+  };
 }

@@ -37,9 +37,9 @@ export async function postBatch(url: string, body: Uint8Array | string, keepaliv
     const text = await res.text();
     let response: unknown;
     try {
-      response = text ? JSON.parse(text) : undefined;
+      response = JSON.parse(text);
     } catch {
-      // not JSON: `opaque` below
+      // not JSON, or no body: `opaque` below tells them apart
     }
     const isObject = isPlainObject(response);
     return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After')), response: isObject ? (response as SendResult['response']) : undefined, opaque: !!text && !isObject };
@@ -58,14 +58,12 @@ export function keepaliveWorks(): boolean {
 
 /**
  * The page-hide request where keepalive is missing: the same text/plain body handed to
- * sendBeacon. No answer can be read, so the events stay queued: the result is "unanswered".
+ * sendBeacon. No answer can be read, so the events stay queued whether or not it was taken.
  */
-export function beaconBatch(url: string, body: string): SendResult {
-  let queued = false;
+export function beaconBatch(url: string, body: string): void {
   try {
-    queued = navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }));
+    navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }));
   } catch {
-    // treated as not sent
+    // refused: the events stay queued all the same
   }
-  return { status: 0, error: queued ? 'sent by beacon: no answer' : 'beacon refused' };
 }
