@@ -75,11 +75,11 @@ export function createIdentity(useCookie: boolean, cookieDomain?: string): Ident
       write(AID, anonymousId);
     },
     reset() {
+      // A new id of its own: with none stored, get() would adopt analytics.js's ids again.
       write(UID, null);
       setLocal(TRAITS, null);
-      write(AID, null);
-      state = undefined;
-      identity.get();
+      state = { anonymousId: uuidv4(), userId: null, traits: {} };
+      write(AID, state.anonymousId);
     },
     changed(key) {
       if ([null, AID, UID, TRAITS].includes(key)) state = undefined;

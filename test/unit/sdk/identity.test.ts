@@ -89,6 +89,18 @@ describe('identity', () => {
     expect(createIdentity(true).get().anonymousId).toBe(anonymousId);
   });
 
+  it('reset() after adopting analytics.js ids does not adopt them again: the logged-out user stays out', () => {
+    document.cookie = 'ajs_anonymous_id=%22aid-9%22; Path=/';
+    document.cookie = 'ajs_user_id=%22u-9%22; Path=/';
+    const id = createIdentity(true);
+    expect(id.get()).toMatchObject({ anonymousId: 'aid-9', userId: 'u-9' });
+    id.reset();
+    expect(id.get().userId).toBeNull();
+    expect(id.get().anonymousId).not.toBe('aid-9');
+    // A reload after the reset, with analytics.js's cookies still there.
+    expect(createIdentity(true).get()).toMatchObject({ anonymousId: id.get().anonymousId, userId: null });
+  });
+
   it('ignores what analytics.js left when it is not an id', () => {
     localStorage.setItem('ajs_anonymous_id', '{"a":1}');
     localStorage.setItem('ajs_user_id', 'null');
