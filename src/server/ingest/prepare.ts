@@ -1,7 +1,7 @@
 import type { EventType, RejectedEvent } from '../../protocol/events.js';
 import { FerryError, type ServerErrorCode } from '../../protocol/errors.js';
 import { isPlainObject } from '../../protocol/json.js';
-import { contextWithIp, type IpPolicy } from './client-ip.js';
+import { setContextIp, type IpPolicy } from './client-ip.js';
 import type { IngestItem } from './ingester.js';
 import { shapeProblem } from './shape.js';
 import type { PlanCheck, PlanViolation } from './tracking-plan.js';
@@ -46,10 +46,11 @@ function prepareOne(raw: unknown, forced: EventType | undefined, envelope: Envel
   if (violation?.reject) return { ok: false, code: 'invalid_event', reason: `the tracking plan refuses it: ${violation.messages.join('; ')}`, violation };
   // In place, like validateEvent (the event is this request's own): a copy of each event made its
   // object a new shape that enrichment and JSON.stringify then paid for (measured: the copy was
-  // the costliest step of preparing an event). contextWithIp copies the context alone.
+  // the costliest step of preparing an event). The batch's context is copied into each event's.
   const event = v.event;
-  const own = event.context;
-  event.context = contextWithIp(envelope.context ? { ...envelope.context, ...own } : own, options.requestIp, options.ip);
+  const context: Record<string, unknown> = envelope.context ? { ...envelope.context, ...event.context } : (event.context ?? {});
+  setContextIp(context, options.requestIp, options.ip);
+  event.context = context;
   // Under a plan, context.violations is the server's word: a client's own is replaced or removed.
   if (options.plan && (violation || event.context.violations !== undefined)) {
     const { violations: _client, ...context } = event.context;
