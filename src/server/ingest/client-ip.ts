@@ -21,23 +21,23 @@ export function anonymizeIp(ip: string): string {
 }
 
 /**
- * The event's context with its `ip` as the source wants it. A client that sent one keeps it
- * (a server-side client speaks for its user); otherwise it is the request's address, which
- * names the connecting proxy unless `trustProxy` lets the server believe X-Forwarded-For.
+ * Sets the context's `ip` as the source wants, in place: the caller passes the event's own context
+ * (fresh from this request's JSON.parse) or a copy made for it, never one shared with another event.
+ * A client that sent one keeps it (a server-side client speaks for its user); otherwise it is the
+ * request's address, which names the connecting proxy unless `trustProxy` lets the server believe
+ * X-Forwarded-For.
  */
-export function contextWithIp(context: Record<string, unknown> | null | undefined, requestIp: string | undefined, policy: IpPolicy): Record<string, unknown> {
-  const out = { ...context };
+export function setContextIp(context: Record<string, unknown>, requestIp: string | undefined, policy: IpPolicy): void {
   if (policy === 'drop') {
-    delete out.ip;
-    return out;
+    if (context.ip !== undefined) delete context.ip;
+    return;
   }
-  const ip = out.ip ?? requestIp;
-  if (ip === undefined) return out;
-  if (policy === 'keep') out.ip = ip;
+  const ip = context.ip ?? requestIp;
+  if (ip === undefined) return;
+  if (policy === 'keep') context.ip = ip;
   else {
     const network = typeof ip === 'string' ? anonymizeIp(ip) : '';
-    if (network) out.ip = network;
-    else delete out.ip;
+    if (network) context.ip = network;
+    else delete context.ip;
   }
-  return out;
 }
