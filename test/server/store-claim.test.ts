@@ -35,6 +35,7 @@ type Op =
   | { op: 'tick'; ms: number }
   | { op: 'prune' }
   | { op: 'renew' }
+  | { op: 'settle-held' }
   | { op: 'restart-leases' }
   | { op: 'erase'; user: string }
   | { op: 'replay'; destination: string; steps: number; cancel: boolean };
@@ -53,6 +54,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 2500 }) }),
   fc.record({ op: fc.constant('prune' as const) }),
   fc.record({ op: fc.constant('renew' as const) }),
+  fc.record({ op: fc.constant('settle-held' as const) }),
   fc.record({ op: fc.constant('restart-leases' as const) }),
   fc.record({ op: fc.constant('erase' as const), user: fc.constantFrom(...USERS) }),
   fc.record({ op: fc.constant('replay' as const), destination: fc.constantFrom(...DESTINATIONS), steps: fc.integer({ min: 0, max: 2 }), cancel: fc.boolean() }),
@@ -68,14 +70,17 @@ describe('the claim', () => {
         const db = new Database(join(dir, 'ferry.sqlite'), { readonly: true });
         try {
           let now = 1_000_000;
-          // Claims whose rows were kept (neither settled nor released): renew extends them.
-          const kept: string[] = [];
+          // Claims with a row to keep are held, as a router holds a claim while its request is out:
+          // renew extends them, settle-held settles what they did not keep.
+          const held: Array<{ token: string; destination: string; outcomes: Outcome[] }> = [];
+          let claims = 0;
           for (const o of ops) {
             if (o.op === 'ingest') {
               const events: NewEvent[] = o.users.map((u) => ({ source: o.source, messageId: `m${n++}`, type: 'track', userKey: u, receivedAt: now, body: '{}', destinations: DESTINATIONS, links: [] }));
               await store.ingest(events, 0);
             } else if (o.op === 'claim') {
-              const claimed = await store.claim(o.destination, now, o.limit, LEASE_MS, `t${n}`);
+              const token = `t${claims++}`;
+              const claimed = await store.claim(o.destination, now, o.limit, LEASE_MS, token);
               const outcomes: Outcome[] = [];
               claimed.forEach((c, i) => {
                 const attempt = { number: c.attempts + 1, at: now, status: 500, error: 'e', response: null, durationMs: 1 };
@@ -85,15 +90,16 @@ describe('the claim', () => {
                 else if (how === 'aborted') outcomes.push({ id: c.id, state: 'aborted', reason: 'test', attempt });
                 else if (how === 'released') outcomes.push({ id: c.id, state: 'released' });
               });
-              await store.settle(o.destination, `t${n}`, outcomes, now);
-              if (o.settle.slice(0, claimed.length).includes('keep')) kept.push(`t${n}`);
+              if (o.settle.slice(0, claimed.length).includes('keep')) held.push({ token, destination: o.destination, outcomes });
+              else await store.settle(o.destination, token, outcomes, now);
             } else if (o.op === 'retry' || o.op === 'abort') {
               const ids = o.pick.map((p) => p + 1);
               if (o.op === 'retry') await store.retryNow({ ids, includeAborted: o.includeAborted }, now);
               else await store.abort(ids, 'test', now);
             } else if (o.op === 'tick') now += o.ms;
             else if (o.op === 'prune') await store.pruneSucceeded(now, 1000);
-            else if (o.op === 'renew') for (const token of kept) await store.renew(token, now, LEASE_MS);
+            else if (o.op === 'renew') for (const h of held) await store.renew(h.token, now, LEASE_MS);
+            else if (o.op === 'settle-held') for (const h of held.splice(0)) await store.settle(h.destination, h.token, h.outcomes, now);
             else if (o.op === 'restart-leases') await store.releaseLeases();
             else if (o.op === 'erase') await store.eraseUser({ userKey: o.user, suppress: false, at: now, by: 'loopback', address: null });
             else {

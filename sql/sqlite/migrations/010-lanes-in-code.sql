@@ -6,3 +6,7 @@
 -- deletes keep their triggers: a new delivery joins its lane behind the head, and a deleted
 -- succeeded delivery (prune) changes no lane, so neither costs the hot path a lane rebuild.
 DROP TRIGGER delivery_lanes_on_update;
+
+-- Renewals find a claim's rows by the ids the store kept from the claim (renew-lease.sql), not by
+-- their token: the index of tokens cost every lease an entry in and every settle one out.
+DROP INDEX deliveries_lease;

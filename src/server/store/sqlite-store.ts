@@ -41,6 +41,13 @@ type OpsName = (typeof OPS_NAMES)[number];
 const RESPONSE_EXCERPT = 1000;
 
 /**
+ * Claims whose ids the store keeps for their renewals (migration 010). A router settles each claim
+ * once, which forgets it; past this many unsettled claims the oldest is forgotten, and a renewal
+ * of it then extends nothing, so its holder sends nothing more (as when its lease is taken over).
+ */
+const KEPT_CLAIMS = 4096;
+
+/**
  * Events per step of the deferred user index (migration 009). A step writes each user's leaf page
  * once, so the larger it is the fewer pages per event; it holds the writer for its duration
  * (a few ms per thousand events), so not too large.
@@ -67,6 +74,8 @@ export class SqliteStore implements Store {
   /** Events ingested since the user index was last brought up (replays' copies are not counted: the next step takes them too). */
   private unindexed = 0;
   private userIndexScheduled = false;
+  /** The ids (a JSON array) of each unsettled claim, by token: what a renewal extends. */
+  private readonly claimed = new Map<string, string>();
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -197,6 +206,8 @@ export class SqliteStore implements Store {
         const ids = JSON.stringify(rows.map((r) => r.id));
         this.stmt['lease-delivery'].run({ ids, leaseUntil: now + leaseMs, token });
         this.refreshLanes(ids);
+        this.claimed.set(token, ids);
+        if (this.claimed.size > KEPT_CLAIMS) this.claimed.delete(this.claimed.keys().next().value!);
       }
       return rows;
     })();
@@ -227,7 +238,9 @@ export class SqliteStore implements Store {
   }
 
   async renew(token: string, now: number, leaseMs: number): Promise<number[]> {
-    return this.db.transaction(() => this.refreshed(this.stmt['renew-lease'].pluck().all({ token, leaseUntil: now + leaseMs }) as number[]))();
+    const ids = this.claimed.get(token);
+    if (ids === undefined) return [];
+    return this.db.transaction(() => this.refreshed(this.stmt['renew-lease'].pluck().all({ ids, token, leaseUntil: now + leaseMs }) as number[]))();
   }
 
   async releaseLeases(): Promise<number> {
@@ -251,6 +264,7 @@ export class SqliteStore implements Store {
   }
 
   async settle(_destination: string, token: string, outcomes: Outcome[], now: number): Promise<number> {
+    this.claimed.delete(token);
     return this.db.transaction(() => {
       let fenced = 0;
       const ids = outcomes.map((o) => o.id);
