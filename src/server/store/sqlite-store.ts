@@ -270,10 +270,7 @@ export class SqliteStore implements Store {
       const ids = outcomes.map((o) => o.id);
       const present = new Set(this.stmt['present-deliveries'].pluck().all({ ids: JSON.stringify(ids) }) as number[]);
       const gone = new Set(ids.filter((id) => !present.has(id)));
-      const settled = withoutErasedEchoes(outcomes, gone);
-      const succeeded = settled.flatMap((o) => (o.state === 'succeeded' ? [[o.id, o.attempt.status, o.attempt.at]] : []));
-      const held = new Set(succeeded.length > 0 ? this.stmt['mark-succeeded'].pluck().all({ outcomes: JSON.stringify(succeeded), token, now }) as number[] : []);
-      for (const o of settled) {
+      for (const o of withoutErasedEchoes(outcomes, gone)) {
         if (o.state === 'released') {
           fenced += 1 - this.stmt['release-delivery'].run({ id: o.id, token }).changes;
           continue;
@@ -281,7 +278,7 @@ export class SqliteStore implements Store {
         const a = o.attempt;
         const base = { id: o.id, token, now, at: a?.at ?? now, status: a?.status ?? null, error: a?.error ?? null };
         const changed = o.state === 'succeeded'
-          ? Number(held.has(o.id))
+          ? this.stmt['mark-succeeded'].run(base.status, base.at, now, o.id, token).changes
           : o.state === 'failed'
             ? this.stmt['mark-failed'].run({ ...base, nextAt: o.nextAt }).changes
             : this.stmt['mark-aborted'].run({ ...base, reason: o.reason, attempted: a ? 1 : 0 }).changes;
