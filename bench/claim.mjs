@@ -1,19 +1,21 @@
 // Claim benchmark: the cost of one claim (the router's every-250-ms poll) while one user has
 // N deliveries blocked behind a failing event, and 100 other users wait with one event each.
 // It drives the built SQLite store in this process. Prints a markdown table.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const DESTINATION = 'bench-destination';
 const OTHER_USERS = 100;
 const ROUNDS = 60;
 
-/** The built store class, from its dist chunk (run `npm run build` first). */
-async function loadSqliteStore() {
-  const dir = new URL('../dist/server/', import.meta.url);
-  const chunk = readdirSync(dir).find((f) => /^sqlite-store-.*\.js$/.test(f));
-  if (!chunk) throw new Error('no dist/server/sqlite-store-*.js: run `npm run build` first');
+/** The built store class, from its dist chunk (run `npm run build` first); `distDir` for another build's. */
+export async function loadSqliteStore(distDir) {
+  const dir = distDir ? pathToFileURL(`${distDir}/server/`) : new URL('../dist/server/', import.meta.url);
+  // The bundler names the chunk after whichever module it starts with: find it by its content.
+  const chunk = readdirSync(dir).find((f) => f.endsWith('.js') && readFileSync(new URL(f, dir), 'utf8').includes('journal_mode = WAL'));
+  if (!chunk) throw new Error(`no SQLite store chunk in ${dir.pathname}: run \`npm run build\` first`);
   const mod = await import(new URL(chunk, dir).href);
   const SqliteStore = Object.values(mod).find((v) => typeof v === 'function' && typeof v.prototype?.claim === 'function');
   if (!SqliteStore) throw new Error(`no store class exported by ${chunk}`);

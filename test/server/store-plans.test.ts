@@ -8,7 +8,7 @@ import { cleanup, tempDir } from '../helpers/ferry-process.js';
 /** Every named statement that runs per request, per claim or settle, or on the pruning timer. */
 const HOT = {
   ingest: ['claim-message-id', 'append-event', 'create-delivery'],
-  claim: ['claim-sources', 'claim-lanes', 'claim-deliveries', 'lease-delivery'],
+  claim: ['claim-sources', 'claim-lanes', 'claim-deliveries', 'lease-delivery', 'refresh-lanes', 'close-lanes', 'renew-lease'],
   settle: ['mark-succeeded', 'mark-failed', 'mark-aborted', 'log-attempt', 'release-delivery'],
   prune: ['prune-dedupe', 'succeeded-to-prune', 'prune-attempts', 'prune-deliveries', 'prune-orphan-events'],
   'retry/abort by id': ['retry-deliveries-by-id', 'abort-deliveries'],

@@ -17,7 +17,7 @@ const NAMES = [
   'mark-failed', 'mark-aborted', 'log-attempt', 'prune-dedupe', 'succeeded-to-prune', 'prune-attempts', 'prune-deliveries',
   'prune-orphan-events', 'release-delivery', 'release-all-leases', 'retry-deliveries-by-id', 'retry-deliveries', 'abort-deliveries',
   'count-live', 'count-done', 'count-blocked', 'suppress-user', 'unsuppress-user', 'renew-lease', 'present-deliveries',
-  'index-users', 'set-user-index-mark', 'user-index-lag',
+  'index-users', 'set-user-index-mark', 'user-index-lag', 'refresh-lanes', 'close-lanes',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -39,6 +39,13 @@ const OPS_NAMES = [
 type OpsName = (typeof OPS_NAMES)[number];
 
 const RESPONSE_EXCERPT = 1000;
+
+/**
+ * Claims whose ids the store keeps for their renewals (migration 010). A router settles each claim
+ * once, which forgets it; past this many unsettled claims the oldest is forgotten, and a renewal
+ * of it then extends nothing, so its holder sends nothing more (as when its lease is taken over).
+ */
+const KEPT_CLAIMS = 4096;
 
 /**
  * Events per step of the deferred user index (migration 009). A step writes each user's leaf page
@@ -67,6 +74,8 @@ export class SqliteStore implements Store {
   /** Events ingested since the user index was last brought up (replays' copies are not counted: the next step takes them too). */
   private unindexed = 0;
   private userIndexScheduled = false;
+  /** The ids (a JSON array) of each unsettled claim, by token: what a renewal extends. */
+  private readonly claimed = new Map<string, string>();
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -193,7 +202,13 @@ export class SqliteStore implements Store {
         this.claimFrom(destination, source, now, limit - rows.length, limit, rows, fromLane);
       }
       rows.sort((a, b) => a.eventSeq - b.eventSeq);
-      if (rows.length > 0) this.stmt['lease-delivery'].run({ ids: JSON.stringify(rows.map((r) => r.id)), leaseUntil: now + leaseMs, token });
+      if (rows.length > 0) {
+        const ids = JSON.stringify(rows.map((r) => r.id));
+        this.stmt['lease-delivery'].run({ ids, leaseUntil: now + leaseMs, token });
+        this.refreshLanes(ids);
+        this.claimed.set(token, ids);
+        if (this.claimed.size > KEPT_CLAIMS) this.claimed.delete(this.claimed.keys().next().value!);
+      }
       return rows;
     })();
   }
@@ -223,22 +238,39 @@ export class SqliteStore implements Store {
   }
 
   async renew(token: string, now: number, leaseMs: number): Promise<number[]> {
-    return this.stmt['renew-lease'].pluck().all({ token, leaseUntil: now + leaseMs }) as number[];
+    const ids = this.claimed.get(token);
+    if (ids === undefined) return [];
+    return this.db.transaction(() => this.refreshed(this.stmt['renew-lease'].pluck().all({ ids, token, leaseUntil: now + leaseMs }) as number[]))();
   }
 
   async releaseLeases(): Promise<number> {
-    return this.stmt['release-all-leases'].run().changes;
+    return this.db.transaction(() => this.refreshed(this.stmt['release-all-leases'].pluck().all() as number[]).length)();
+  }
+
+  /**
+   * Brings the lanes of the deliveries `ids` (a JSON array) up to date after a statement changed
+   * their state, next_at or lease_until: the store's part of migration 010, where no trigger does
+   * it. Once per statement, whatever the number of rows. Call inside the statement's transaction.
+   */
+  private refreshLanes(ids: string): void {
+    this.stmt['refresh-lanes'].run({ ids });
+    this.stmt['close-lanes'].run({ ids });
+  }
+
+  /** refreshLanes for the ids a statement returned; returns them. */
+  private refreshed(ids: number[]): number[] {
+    if (ids.length > 0) this.refreshLanes(JSON.stringify(ids));
+    return ids;
   }
 
   async settle(_destination: string, token: string, outcomes: Outcome[], now: number): Promise<number> {
+    this.claimed.delete(token);
     return this.db.transaction(() => {
       let fenced = 0;
       const ids = outcomes.map((o) => o.id);
       const present = new Set(this.stmt['present-deliveries'].pluck().all({ ids: JSON.stringify(ids) }) as number[]);
       const gone = new Set(ids.filter((id) => !present.has(id)));
-      // Newest first: a user's lane (migration 005) ignores changes behind its head, so it
-      // moves once per settle, when the head settles last, instead of once per delivery.
-      for (const o of [...withoutErasedEchoes(outcomes, gone)].sort((a, b) => b.id - a.id)) {
+      for (const o of withoutErasedEchoes(outcomes, gone)) {
         if (o.state === 'released') {
           fenced += 1 - this.stmt['release-delivery'].run({ id: o.id, token }).changes;
           continue;
@@ -261,6 +293,7 @@ export class SqliteStore implements Store {
           this.stmt['log-attempt'].run(o.id, a.number, a.at, a.status, a.error, response, Math.round(a.durationMs), o.state);
         }
       }
+      if (ids.length > 0) this.refreshLanes(JSON.stringify(ids));
       return fenced;
     })();
   }
@@ -268,12 +301,22 @@ export class SqliteStore implements Store {
   async retryNow(filter: { destination?: string; ids?: number[]; includeAborted?: boolean }, now: number): Promise<number> {
     if (filter.ids?.length === 0) return 0;
     const params = { now, destination: filter.destination ?? null, includeAborted: filter.includeAborted ? 1 : 0 };
-    if (filter.ids) return this.stmt['retry-deliveries-by-id'].run({ ...params, ids: JSON.stringify(filter.ids) }).changes;
-    return this.stmt['retry-deliveries'].run(params).changes;
+    return this.db.transaction(() => {
+      if (!filter.ids) return this.refreshed(this.stmt['retry-deliveries'].pluck().all(params) as number[]).length;
+      const ids = JSON.stringify(filter.ids);
+      const changed = this.stmt['retry-deliveries-by-id'].run({ ...params, ids }).changes;
+      if (changed > 0) this.refreshLanes(ids);
+      return changed;
+    })();
   }
 
   async abort(ids: number[], reason: string, now: number): Promise<number> {
-    return this.stmt['abort-deliveries'].run({ ids: JSON.stringify(ids), reason, now }).changes;
+    return this.db.transaction(() => {
+      const list = JSON.stringify(ids);
+      const changed = this.stmt['abort-deliveries'].run({ ids: list, reason, now }).changes;
+      if (changed > 0) this.refreshLanes(list);
+      return changed;
+    })();
   }
 
   async pruneSucceeded(cutoff: number, limit: number): Promise<number> {
@@ -468,7 +511,7 @@ export class SqliteStore implements Store {
   async cancelReplay(id: number, now: number): Promise<boolean> {
     return this.db.transaction(() => {
       if (this.ops['cancel-replay'].run({ id, now }).changes === 0) return false;
-      this.ops['abort-replay-deliveries'].run({ id, now, reason: `replay ${id} cancelled by an operator` });
+      this.refreshed(this.ops['abort-replay-deliveries'].pluck().all({ id, now, reason: `replay ${id} cancelled by an operator` }) as number[]);
       return true;
     })();
   }

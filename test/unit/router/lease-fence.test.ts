@@ -43,6 +43,8 @@ describe('lease fencing in the store', () => {
       { id: ids[2]!, state: 'failed', nextAt: 99_999, attempt: attempt(12_200) },
     ], 12_200);
     expect(fenced).toBe(3);
+    // Succeeded outcomes are settled in one statement: fenced all the same.
+    expect(await store.settle('hook', 'token-1', ids.map((id) => ({ id, state: 'succeeded' as const, attempt: attempt(12_250) })), 12_250)).toBe(3);
     expect((await store.deliveries({ destination: 'hook' })).map((d) => [d.state, d.attempts])).toEqual([['pending', 0], ['pending', 0], ['pending', 0]]);
     expect(await store.deliveryLog('m0')).toEqual([]);
     // The live claim settles.
