@@ -1,4 +1,4 @@
-import { IdbStore } from './queue-db.js';
+import { openIdbStore } from './queue-db.js';
 import { memoryStore } from './queue-memory.js';
 import type { QueueStore } from './queue-store.js';
 
@@ -30,7 +30,7 @@ export async function openStore(
   if (preference === 'auto') {
     try {
       // Where indexedDB is missing, its first use throws "ReferenceError: indexedDB is not defined".
-      return await IdbStore.open(writeKey);
+      return await openIdbStore(writeKey);
     } catch (err) {
       reason = String(err);
     }

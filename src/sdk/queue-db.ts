@@ -35,7 +35,9 @@ function committed(tx: IDBTransaction): Promise<void> {
   });
 }
 
-const STORES = ['chunks', 'meta'] as const;
+/** Chunks keyed by auto-increment (the FIFO order), and a small meta store. */
+const SCHEMA: Record<string, IDBObjectStoreParameters> = { chunks: { keyPath: 'id', autoIncrement: true }, meta: { keyPath: 'key' } };
+const STORES = Object.keys(SCHEMA);
 
 /**
  * Opens the database at whatever version it has now (another tab may have upgraded it), adding
@@ -44,9 +46,7 @@ const STORES = ['chunks', 'meta'] as const;
 async function connect(name: string, onGone: () => void, version?: number): Promise<IDBDatabase> {
   const request = indexedDB.open(name, version);
   request.onupgradeneeded = () => {
-    const db = request.result;
-    if (!db.objectStoreNames.contains('chunks')) db.createObjectStore('chunks', { keyPath: 'id', autoIncrement: true });
-    if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta', { keyPath: 'key' });
+    for (const s of STORES) request.result.objectStoreNames.contains(s) || request.result.createObjectStore(s, SCHEMA[s]);
   };
   const db = await result(request);
   if (STORES.some((s) => !db.objectStoreNames.contains(s))) {
@@ -63,45 +63,32 @@ async function connect(name: string, onGone: () => void, version?: number): Prom
   return db;
 }
 
+const metaValue = async <T>(meta: IDBObjectStore, key: string) => ((await result(meta.get(key))) as { value: T } | undefined)?.value;
+const countOf = async (meta: IDBObjectStore) => (await metaValue<number>(meta, COUNT)) ?? 0;
+
+/** Visits the chunks oldest first while `more()` says so. */
+async function walk(chunks: IDBObjectStore, more: () => boolean, visit: (chunk: Chunk, cursor: IDBCursorWithValue) => unknown): Promise<void> {
+  const request = chunks.openCursor();
+  for (let cursor; more() && (cursor = await result(request)); cursor.continue()) await visit(cursor.value as Chunk, cursor);
+}
+
+const withChunk = (events: NewRecord[], chunk: number): QueueRecord[] => events.map((e) => ({ ...e, chunk }));
+
 /**
- * IndexedDB backend: chunks keyed by auto-increment (the FIFO order) and a small meta store.
- * A connection closed under it is opened again on the next operation; an operation that the
- * closing aborted (nothing of it was committed) runs once more on the new connection.
+ * The IndexedDB queue. A connection closed under it is opened again on the next operation; an
+ * operation that the closing aborted (nothing of it was committed) runs once more on the new
+ * connection.
  */
-export class IdbStore implements QueueStore {
-  readonly kind = 'indexeddb' as const;
-  readonly #name: string;
-  #db: Promise<IDBDatabase> | undefined;
-  #closed = false;
-
-  private constructor(name: string) {
-    this.#name = name;
-  }
-
-  static async open(writeKey: string): Promise<IdbStore> {
-    const store = new IdbStore(`ferry-${writeKey}`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('IndexedDB open timed out')), OPEN_TIMEOUT_MS);
-    });
-    try {
-      // Opening can succeed where writing fails (storage blocked): prove a write works.
-      await Promise.race([store.setMeta('probe', Date.now()), timeout]);
-      return store;
-    } catch (err) {
-      store.close();
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+export async function openIdbStore(writeKey: string): Promise<QueueStore> {
+  let db: Promise<IDBDatabase> | undefined;
+  let closed = false;
 
   /** Runs `fn` in one transaction over both stores and settles when it has committed. */
-  async #run<T>(mode: IDBTransactionMode, fn: (chunks: IDBObjectStore, meta: IDBObjectStore) => Promise<T>): Promise<T> {
+  const run = async <T>(mode: IDBTransactionMode, fn: (chunks: IDBObjectStore, meta: IDBObjectStore) => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
-      if (this.#closed) throw new Error('the queue is closed');
-      const conn = (this.#db ??= connect(this.#name, () => {
-        if (this.#db === conn) this.#db = undefined;
+      if (closed) throw new Error('the queue is closed');
+      const conn = (db ??= connect(`ferry-${writeKey}`, () => {
+        if (db === conn) db = undefined;
       }));
       try {
         const tx = (await conn).transaction(STORES, mode);
@@ -111,98 +98,74 @@ export class IdbStore implements QueueStore {
         return out;
       } catch (err) {
         const name = (err as { name?: string })?.name;
-        if (attempt > 0 || (name !== 'InvalidStateError' && name !== 'AbortError')) throw err;
-        if (this.#db === conn) this.#db = undefined;
+        if (attempt || (name !== 'InvalidStateError' && name !== 'AbortError')) throw err;
+        if (db === conn) db = undefined;
       }
     }
-  }
+  };
 
-  append(records: NewRecord[], maxEvents: number): Promise<AppendResult> {
-    return this.#run('readwrite', async (chunks, meta) => {
-      const stored: QueueRecord[] = [];
-      const adds: Array<Promise<unknown>> = [];
-      for (let i = 0; i < records.length; i += CHUNK_EVENTS) {
-        const events = records.slice(i, i + CHUNK_EVENTS);
-        // add() on an auto-increment store without an id assigns the next key.
-        adds.push(result(chunks.add({ events })).then((id) => stored.push(...events.map((e) => ({ ...e, chunk: id as number })))));
-      }
-      let count = (await count$(meta)) + records.length;
-      await Promise.all(adds);
-      const evicted: QueueRecord[] = [];
-      if (count > maxEvents) {
-        const request = chunks.openCursor();
-        let cursor = await result(request);
-        while (cursor && count > maxEvents) {
-          const { id, events } = cursor.value as Chunk;
-          const n = Math.min(events.length, count - maxEvents);
-          evicted.push(...events.slice(0, n).map((e) => ({ ...e, chunk: id })));
-          count -= n;
-          await result((n === events.length ? cursor.delete() : cursor.update({ id, events: events.slice(n) })) as IDBRequest);
-          cursor.continue();
-          cursor = await result(request);
+  const store: QueueStore = {
+    kind: 'indexeddb',
+    append: (records, maxEvents) =>
+      run('readwrite', async (chunks, meta): Promise<AppendResult> => {
+        const stored: QueueRecord[] = [];
+        const adds: Array<Promise<unknown>> = [];
+        for (let i = 0; i < records.length; i += CHUNK_EVENTS) {
+          const events = records.slice(i, i + CHUNK_EVENTS);
+          // add() on an auto-increment store without an id assigns the next key.
+          adds.push(result(chunks.add({ events })).then((id) => stored.push(...withChunk(events, id as number))));
         }
-      }
-      meta.put({ key: COUNT, value: count });
-      return { stored, evicted };
-    });
+        let count = (await countOf(meta)) + records.length;
+        await Promise.all(adds);
+        const evicted: QueueRecord[] = [];
+        await walk(chunks, () => count > maxEvents, ({ id, events }, cursor) => {
+          const n = Math.min(events.length, count - maxEvents);
+          evicted.push(...withChunk(events.slice(0, n), id));
+          count -= n;
+          return result((n === events.length ? cursor.delete() : cursor.update({ id, events: events.slice(n) })) as IDBRequest);
+        });
+        meta.put({ key: COUNT, value: count });
+        return { stored, evicted };
+      }),
+    oldest: (limit) =>
+      run('readonly', async (chunks) => {
+        const out: QueueRecord[] = [];
+        await walk(chunks, () => out.length < limit, ({ id, events }) => out.push(...withChunk(events.slice(0, limit - out.length), id)));
+        return out;
+      }),
+    async remove(records) {
+      if (!records.length) return;
+      // Local ids are unique in the profile: one set serves every chunk.
+      const ids = new Set(records.map((r) => r.id));
+      await run('readwrite', async (chunks, meta) => {
+        let removed = 0;
+        for (const id of new Set(records.map((r) => r.chunk))) {
+          const chunk = (await result(chunks.get(id))) as Chunk | undefined;
+          // Another tab (or a page-hide send) may have removed it already.
+          if (!chunk) continue;
+          const events = chunk.events.filter((e) => !ids.has(e.id));
+          removed += chunk.events.length - events.length;
+          if (events.length) chunks.put({ id, events });
+          else chunks.delete(id);
+        }
+        meta.put({ key: COUNT, value: Math.max(0, (await countOf(meta)) - removed) });
+      });
+    },
+    count: () => run('readonly', (_, meta) => countOf(meta)),
+    getMeta: <T>(key: string) => run('readonly', (_, meta) => metaValue<T>(meta, key)),
+    setMeta: (key, value) => run('readwrite', async (_, meta) => void meta.put({ key, value })),
+    close() {
+      closed = true;
+      void db?.then((d) => d.close(), () => undefined);
+    },
+  };
+  try {
+    // Opening can succeed where writing fails (storage blocked): prove a write works. (The timer
+    // is left to fire: rejecting a settled race does nothing.)
+    await Promise.race([store.setMeta('probe', Date.now()), new Promise((_, reject) => setTimeout(reject, OPEN_TIMEOUT_MS, new Error('IndexedDB open timed out')))]);
+    return store;
+  } catch (err) {
+    store.close();
+    throw err;
   }
-
-  oldest(limit: number): Promise<QueueRecord[]> {
-    return this.#run('readonly', async (chunks) => {
-      const out: QueueRecord[] = [];
-      const request = chunks.openCursor();
-      let cursor = await result(request);
-      while (cursor && out.length < limit) {
-        const { id, events } = cursor.value as Chunk;
-        for (const e of events.slice(0, limit - out.length)) out.push({ ...e, chunk: id });
-        cursor.continue();
-        cursor = await result(request);
-      }
-      return out;
-    });
-  }
-
-  async remove(records: ReadonlyArray<Pick<QueueRecord, 'chunk' | 'id'>>): Promise<void> {
-    if (!records.length) return;
-    const byChunk = new Map<number, Set<string>>();
-    for (const r of records) {
-      let set = byChunk.get(r.chunk);
-      if (!set) byChunk.set(r.chunk, (set = new Set()));
-      set.add(r.id);
-    }
-    await this.#run('readwrite', async (chunks, meta) => {
-      let removed = 0;
-      for (const [id, gone] of byChunk) {
-        const chunk = (await result(chunks.get(id))) as Chunk | undefined;
-        // Another tab (or a page-hide send) may have removed it already.
-        if (!chunk) continue;
-        const events = chunk.events.filter((e) => !gone.has(e.id));
-        removed += chunk.events.length - events.length;
-        if (events.length) chunks.put({ id, events });
-        else chunks.delete(id);
-      }
-      meta.put({ key: COUNT, value: Math.max(0, (await count$(meta)) - removed) });
-    });
-  }
-
-  async count(): Promise<number> {
-    return (await this.getMeta<number>(COUNT)) ?? 0;
-  }
-
-  getMeta<T>(key: string): Promise<T | undefined> {
-    return this.#run('readonly', async (_, meta) => ((await result(meta.get(key))) as { value: T } | undefined)?.value);
-  }
-
-  setMeta(key: string, value: unknown): Promise<void> {
-    return this.#run('readwrite', async (_, meta) => void meta.put({ key, value }));
-  }
-
-  close(): void {
-    this.#closed = true;
-    void this.#db?.then((db) => db.close(), () => undefined);
-  }
-}
-
-async function count$(meta: IDBObjectStore): Promise<number> {
-  return ((await result(meta.get(COUNT))) as { value: number } | undefined)?.value ?? 0;
 }

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { IdbStore } from '../../../src/sdk/queue-db.js';
+import { openIdbStore } from '../../../src/sdk/queue-db.js';
 
 const rec = (n: number) => ({ id: `local-${n}`, json: `{"n":${n}}`, messageId: `m${n}`, enqueuedAt: n });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => rec(from + i));
@@ -9,7 +9,7 @@ const ids = (rs: Array<{ messageId: string }>) => rs.map((r) => r.messageId);
 
 describe('IndexedDB queue', () => {
   it('keeps FIFO order across appends and chunks, and removes exactly the given events', async () => {
-    const store = await IdbStore.open(`db-${Math.random()}`);
+    const store = await openIdbStore(`db-${Math.random()}`);
     const a = await store.append(range(1, 3), 10_000);
     await store.append([rec(4)], 10_000);
     // A burst larger than one chunk (500 events) spans several chunks, in order.
@@ -29,7 +29,7 @@ describe('IndexedDB queue', () => {
   });
 
   it('evicts the oldest events beyond the cap in the same transaction, even inside a chunk', async () => {
-    const store = await IdbStore.open(`db-${Math.random()}`);
+    const store = await openIdbStore(`db-${Math.random()}`);
     await store.append(range(1, 3), 4);
     const { evicted } = await store.append(range(4, 6), 4);
     expect(ids(evicted)).toEqual(['m1', 'm2']);
@@ -40,17 +40,17 @@ describe('IndexedDB queue', () => {
 
   it('keeps metadata such as the backoff state across reopening', async () => {
     const name = `db-${Math.random()}`;
-    const store = await IdbStore.open(name);
+    const store = await openIdbStore(name);
     await store.setMeta('backoff', { attempt: 3, nextAttemptAt: 123, status: 503 });
     store.close();
-    const again = await IdbStore.open(name);
+    const again = await openIdbStore(name);
     expect(await again.getMeta('backoff')).toEqual({ attempt: 3, nextAttemptAt: 123, status: 503 });
     again.close();
   });
 
   it('opens again, losing nothing, when another connection upgrades the database under it', async () => {
     const name = `db-${Math.random()}`;
-    const store = await IdbStore.open(name);
+    const store = await openIdbStore(name);
     await store.append(range(1, 3), 10_000);
     // Another tab (or a new release) opens a higher version: the store steps aside.
     const upgraded = await new Promise<IDBDatabase>((resolve, reject) => {
