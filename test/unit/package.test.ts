@@ -38,6 +38,20 @@ describe('package', () => {
     expect(read(`dist/sdk/${chunk}`).toString().includes(fflateMark)).toBe(true);
   });
 
+  it('keeps the localStorage queue out of the main bundles and loads it as a separate chunk', () => {
+    const iife = read('dist/ferry.iife.js').toString();
+    const esm = read('dist/sdk/index.js').toString();
+    // The queue's key namespace is written by that module alone.
+    const kvMark = 'ferry_q_';
+    for (const code of [iife, esm]) expect(code.includes(kvMark), 'the localStorage queue inside a main bundle').toBe(false);
+    const chunk = readdirSync(new URL('dist/sdk/', root)).find((f) => f.startsWith('queue-kv-') && f.endsWith('.js'));
+    expect(chunk).toBeDefined();
+    expect(esm.includes(`import("./${chunk}")`), 'the ESM entry imports the queue lazily').toBe(true);
+    expect(read(`dist/sdk/${chunk}`).toString().includes(kvMark)).toBe(true);
+    expect(iife.includes('ferry-kv.js'), 'the IIFE imports its queue lazily').toBe(true);
+    expect(read('dist/ferry-kv.js').toString().includes(kvMark)).toBe(true);
+  });
+
   it('has the same version in the SDK as in package.json', () => {
     expect(VERSION).toBe(JSON.parse(read('package.json').toString()).version);
   });
