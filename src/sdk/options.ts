@@ -81,18 +81,21 @@ const NUMERIC: ReadonlyArray<[name: 'flushAt' | 'flushIntervalMs' | 'maxBatchByt
 export function resolveOptions(user: LoadOptions): ResolvedOptions {
   if (typeof user?.writeKey !== 'string' || !user.writeKey) throw new FerryError('invalid_call', 'load(): writeKey is required');
   const numbers = {} as Record<(typeof NUMERIC)[number][0], number>;
-  const given: Record<string, unknown> = { ...user, ...user.retry };
+  // Read by name, not spread: a page's options may come from a prototype or a class's getters.
+  const given = (name: string) => (user as unknown as Record<string, unknown>)[name] ?? (user.retry as Record<string, unknown> | undefined)?.[name];
   for (const [name, fallback, max] of NUMERIC) {
-    const value = given[name] ?? fallback;
+    const value = given(name) ?? fallback;
     if (!Number.isInteger(value) || !((value as number) > 0 && (value as number) <= max)) {
       throw new FerryError('invalid_call', `load(): ${name} must be an integer in 1..${max}, got ${String(value)}`);
     }
     numbers[name] = value as number;
   }
   const endpoint = (user.endpoint ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
-  // The page's options as given (writeKey, cookieDomain, consent, debug), then the resolved ones.
   return Object.freeze({
-    ...user,
+    writeKey: user.writeKey,
+    cookieDomain: user.cookieDomain,
+    consent: user.consent,
+    debug: user.debug,
     endpoint,
     batchUrl: `${endpoint}/v1/batch`,
     // The numbers, flushAt to sessionTimeoutMs; retry reads baseMs and capMs among them.
