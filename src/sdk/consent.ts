@@ -49,6 +49,10 @@ export function decide(update: unknown): Consent {
 export function consentAtLoad(given: ConsentUpdate | undefined, gpc: boolean): Consent {
   const signal = gpc && (globalThis as { navigator?: { globalPrivacyControl?: boolean } }).navigator?.globalPrivacyControl === true;
   if (given !== undefined && given !== 'pending' && !signal) return decide(given);
+  // A stored pending start is nobody's decision: Global Privacy Control still denies.
+  const stored = storedConsent();
+  if (stored && !(signal && stored.state === 'pending')) return stored;
+  if (signal) return { state: 'denied' };
   // A pending start is stored, so that another tab loaded without the option does not send.
-  return storedConsent() ?? (given === 'pending' && !signal ? decide(given) : { state: signal ? 'denied' : (given ?? 'granted') as ConsentState });
+  return given === 'pending' ? decide(given) : { state: 'granted' };
 }
