@@ -40,7 +40,10 @@ export interface SdkState {
   lock: FlushLock['kind'] | 'none';
 }
 
-const REPLAYABLE = /^(?:track|page|screen|identify|group|alias|reset|on|flush|consent|setAnonymousId|startSession|endSession)$/;
+/** The methods that record themselves before load() and never throw into the page (see the static block). */
+const GUARDED = ['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'consent', 'setAnonymousId', 'startSession', 'endSession'] as const;
+
+const REPLAYABLE: readonly string[] = [...GUARDED, 'on', 'flush'];
 
 function required(method: string, what: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new FerryError('invalid_call', `${method}(): ${what} must be a non-empty string`);
@@ -167,62 +170,47 @@ export class Analytics {
   }
 
   track(event: string, properties?: Properties, options?: CallOptions): void {
-    this.#guard('track', [event, properties, options], () => {
-      required('track', 'event', event);
-      this.#enqueue('track', { event, properties: isPlainObject(properties) ? properties : {} }, options);
-    });
+    required('track', 'event', event);
+    this.#enqueue('track', { event, properties: isPlainObject(properties) ? properties : {} }, options);
   }
 
   /** page([category], [name], [properties], [options]) as in analytics.js. */
-  page(...args: unknown[]): void {
-    this.#guard('page', args, () => {
-      const a = [...args];
-      // Two leading strings are the category and the name; one (or null) is the name.
-      const category = typeof a[0] === 'string' && typeof a[1] === 'string' ? (a.shift() as string) : undefined;
-      const name = typeof a[0] === 'string' || a[0] === null ? (a.shift() as string | null) : undefined;
-      const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
-      const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
-      const named = { ...(name && { name }), ...(category && { category }) };
-      this.#enqueue('page', { ...named, properties: { ...currentContext().page, ...properties, ...named } }, options);
-    });
+  page(...a: unknown[]): void {
+    // Two leading strings are the category and the name; one (or null) is the name.
+    const category = typeof a[0] === 'string' && typeof a[1] === 'string' ? (a.shift() as string) : undefined;
+    const name = typeof a[0] === 'string' || a[0] === null ? (a.shift() as string | null) : undefined;
+    const properties = isPlainObject(a[0]) ? (a.shift() as Properties) : {};
+    const options = isPlainObject(a[0]) ? (a[0] as CallOptions) : undefined;
+    const named = { ...(name && { name }), ...(category && { category }) };
+    this.#enqueue('page', { ...named, properties: { ...currentContext().page, ...properties, ...named } }, options);
   }
 
   screen(name?: string, properties?: Properties, options?: CallOptions): void {
-    this.#guard('screen', [name, properties, options], () => {
-      this.#enqueue('screen', { ...(typeof name === 'string' && name && { name }), properties: isPlainObject(properties) ? properties : {} }, options);
-    });
+    this.#enqueue('screen', { ...(typeof name === 'string' && name && { name }), properties: isPlainObject(properties) ? properties : {} }, options);
   }
 
   /** identify([userId], [traits], [options]): a new userId starts fresh traits; traits persist. */
   identify(userIdOrTraits?: string | number | null | Traits, traitsOrOptions?: Traits | CallOptions, maybeOptions?: CallOptions): void {
-    this.#guard('identify', [userIdOrTraits, traitsOrOptions, maybeOptions], () => {
-      // identify(traits, [options]) is identify(no userId, traits, [options]).
-      const [userId, traits, options] = isPlainObject(userIdOrTraits) ? [null, userIdOrTraits, traitsOrOptions as CallOptions] : [userIdOrTraits, traitsOrOptions, maybeOptions];
-      const state = this.#identity!.identify(userId == null ? undefined : idOf('identify', 'userId', userId), traits);
-      this.#enqueue('identify', { traits: { ...state.traits } }, options);
-    });
+    // identify(traits, [options]) is identify(no userId, traits, [options]).
+    const [userId, traits, options] = isPlainObject(userIdOrTraits) ? [null, userIdOrTraits, traitsOrOptions as CallOptions] : [userIdOrTraits, traitsOrOptions, maybeOptions];
+    const state = this.#identity!.identify(userId == null ? undefined : idOf('identify', 'userId', userId), traits);
+    this.#enqueue('identify', { traits: { ...state.traits } }, options);
   }
 
   group(groupId: string | number, traits?: Traits, options?: CallOptions): void {
-    this.#guard('group', [groupId, traits, options], () => {
-      this.#enqueue('group', { groupId: idOf('group', 'groupId', groupId), traits: isPlainObject(traits) ? traits : {} }, options);
-    });
+    this.#enqueue('group', { groupId: idOf('group', 'groupId', groupId), traits: isPlainObject(traits) ? traits : {} }, options);
   }
 
   /** alias(userId, [previousId]): previousId defaults to the current userId, else anonymousId. */
   alias(userId: string | number, previousId?: string | number, options?: CallOptions): void {
-    this.#guard('alias', [userId, previousId, options], () => {
-      const state = this.#identity!.get();
-      const prev = typeof previousId === 'number' || (typeof previousId === 'string' && previousId) ? idOf('alias', 'previousId', previousId) : (state.userId ?? state.anonymousId);
-      this.#enqueue('alias', { previousId: prev, userId: idOf('alias', 'userId', userId) }, options);
-    });
+    const state = this.#identity!.get();
+    const prev = typeof previousId === 'number' || (typeof previousId === 'string' && previousId) ? idOf('alias', 'previousId', previousId) : (state.userId ?? state.anonymousId);
+    this.#enqueue('alias', { previousId: prev, userId: idOf('alias', 'userId', userId) }, options);
   }
 
   /** Forgets the user: new anonymousId, no userId, no traits. Queued events are kept. */
   reset(): void {
-    this.#guard('reset', [], () => {
-      this.#identity!.reset();
-    });
+    this.#identity!.reset();
   }
 
   /**
@@ -233,9 +221,7 @@ export class Analytics {
    * of the origin: the latest decision wins.
    */
   consent(update: ConsentUpdate): void {
-    this.#guard('consent', [update], () => {
-      this.#apply(decide(update));
-    });
+    this.#apply(decide(update));
   }
 
   #apply(consent: Consent): void {
@@ -263,20 +249,18 @@ export class Analytics {
 
   /** Names the visitor: this anonymousId is kept (and shared with the other tabs) until reset(). */
   setAnonymousId(anonymousId: string): void {
-    this.#guard('setAnonymousId', [anonymousId], () => {
-      required('setAnonymousId', 'anonymousId', anonymousId);
-      this.#identity!.setAnonymousId(anonymousId);
-    });
+    required('setAnonymousId', 'anonymousId', anonymousId);
+    this.#identity!.setAnonymousId(anonymousId);
   }
 
   /** Starts a new session now, for every tab of the origin: the next event carries sessionStart. */
   startSession(): void {
-    this.#guard('startSession', [], startSession);
+    startSession();
   }
 
   /** Ends the current session; a new one starts with the next event. */
   endSession(): void {
-    this.#guard('endSession', [], endSession);
+    endSession();
   }
 
   /** The current identity; before load() the ids are not known yet. */
@@ -320,7 +304,7 @@ export class Analytics {
   /** Replays calls recorded before the SDK was ready, in order, with their original times. */
   replay(calls: RecordedCall[]): void {
     for (const [method, args, ts] of calls) {
-      if (!REPLAYABLE.test(method)) continue;
+      if (!REPLAYABLE.includes(method)) continue;
       this.#callTimeMs = typeof ts === 'number' ? ts : undefined;
       try {
         (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
@@ -330,15 +314,21 @@ export class Analytics {
     }
   }
 
-  #guard(method: string, args: unknown[], fn: () => void): void {
-    try {
-      if (!this.#options) {
-        this.#preload.push([method, args, this.#callTimeMs ?? Date.now()]);
-        return;
-      }
-      fn();
-    } catch (err) {
-      this.#emitError(err);
+  /**
+   * Every event-making and identity method is wrapped once, here: before load() the call is
+   * recorded (replayed by load() with its time), after it a throw becomes an `error` event (G1).
+   */
+  static {
+    for (const method of GUARDED) {
+      const fn = this.prototype[method] as (...args: unknown[]) => void;
+      (this.prototype as unknown as Record<string, unknown>)[method] = function (this: Analytics, ...args: unknown[]): void {
+        try {
+          if (this.#options) fn.apply(this, args);
+          else this.#preload.push([method, args, this.#callTimeMs ?? Date.now()]);
+        } catch (err) {
+          this.#emitError(err);
+        }
+      };
     }
   }
 
