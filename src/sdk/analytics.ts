@@ -40,7 +40,7 @@ export interface SdkState {
   lock: FlushLock['kind'] | 'none';
 }
 
-/** The methods that record themselves before load() and never throw into the page (see the static block). */
+/** The methods that record themselves before load() and never throw into the page (wrapped in the constructor). */
 const GUARDED = ['track', 'page', 'screen', 'identify', 'group', 'alias', 'reset', 'consent', 'setAnonymousId', 'startSession', 'endSession'] as const;
 
 const REPLAYABLE: readonly string[] = [...GUARDED, 'on', 'flush'];
@@ -83,6 +83,21 @@ export class Analytics {
 
   constructor(gzipFallback?: GzipLoader, private readonly loadKv?: KvLoader) {
     this.#gzipFallback = gzipFallback;
+    // Each guarded method, wrapped once per instance (a static block would need Safari 16.4,
+    // where the rest of the SDK runs on Safari 15): before load() the call is recorded (replayed
+    // by load() with its time), after it a throw becomes an `error` event (G1).
+    const self = this as unknown as Record<string, (...args: unknown[]) => void>;
+    for (const method of GUARDED) {
+      const fn = self[method]!;
+      self[method] = (...args) => {
+        try {
+          if (this.#options) fn.apply(this, args);
+          else this.#preload.push([method, args, this.#callTimeMs ?? Date.now()]);
+        } catch (err) {
+          this.#emitError(err);
+        }
+      };
+    }
   }
 
   /**
@@ -311,24 +326,6 @@ export class Analytics {
       } finally {
         this.#callTimeMs = undefined;
       }
-    }
-  }
-
-  /**
-   * Every event-making and identity method is wrapped once, here: before load() the call is
-   * recorded (replayed by load() with its time), after it a throw becomes an `error` event (G1).
-   */
-  static {
-    for (const method of GUARDED) {
-      const fn = this.prototype[method] as (...args: unknown[]) => void;
-      (this.prototype as unknown as Record<string, unknown>)[method] = function (this: Analytics, ...args: unknown[]): void {
-        try {
-          if (this.#options) fn.apply(this, args);
-          else this.#preload.push([method, args, this.#callTimeMs ?? Date.now()]);
-        } catch (err) {
-          this.#emitError(err);
-        }
-      };
     }
   }
 
