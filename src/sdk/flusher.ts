@@ -151,7 +151,7 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
         return { ok: false, sent: 0, remaining: await store.count().catch(() => -1), reason: 'failed' };
       })
       .finally(() => {
-        if (pending !== run) return;
+        // Only this run can be pending now: a request made while it was pending returned it.
         pending = undefined;
         if (again) schedule(0);
       });

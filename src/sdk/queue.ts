@@ -20,106 +20,106 @@ const MIRROR_MAX = 2000;
  * hidden can hand them to a keepalive request synchronously (IndexedDB is async). The mirror
  * is always the oldest of this tab's unsettled records: once one could not be kept, newer
  * ones are not kept either until it is known settled, so a page-hide request can never send
- * a newer event of this tab without the older ones.
+ * a newer event of this tab without the older ones. Its state lives in closures (the
+ * minifier shortens them, unlike private names); the class only keeps the name its callers
+ * construct.
  */
 export class WriteQueue {
-  #buffer: NewRecord[] = [];
+  constructor(maxEvents: () => number, onWritten: OnWritten, onError: (err: unknown, lost: NewRecord[]) => void) {
+    Object.assign(this, createWriteQueue(maxEvents, onWritten, onError));
+  }
+}
+export interface WriteQueue extends ReturnType<typeof createWriteQueue> {}
+
+type OnWritten = (count: number, evicted: QueueRecord[], overQuota: Array<{ id: string; messageId: string }>) => void;
+
+function createWriteQueue(maxEvents: () => number, onWritten: OnWritten, onError: (err: unknown, lost: NewRecord[]) => void) {
+  let buffer: NewRecord[] = [];
   /**
    * Records handed to a store append that has not completed, oldest first. A page-hide
    * handler can run between the microtask that empties the buffer and the append's end (a
    * browser runs microtasks between listeners): they must stay visible to it until then.
    */
-  #appending: NewRecord[] = [];
-  #scheduled = false;
-  #store: QueueStore | undefined;
-  #writing: Promise<void> = Promise.resolve();
+  const appending: NewRecord[] = [];
+  let scheduled = false;
+  let store: QueueStore | undefined;
+  let writing: Promise<void> = Promise.resolve();
   /** id -> record for this tab's unsettled records, oldest first (Map keeps insertion order). */
-  readonly #mirror = new Map<string, QueueRecord>();
+  const mirror = new Map<string, QueueRecord>();
   /** ids of this tab's unsettled records that did not fit the mirror. */
-  readonly #skipped = new Set<string>();
+  const skipped = new Set<string>();
 
-  readonly #maxEvents: () => number;
-  readonly #onWritten: (count: number, evicted: QueueRecord[], overQuota: Array<{ id: string; messageId: string }>) => void;
-  readonly #onError: (err: unknown, lost: NewRecord[]) => void;
-
-  constructor(maxEvents: () => number, onWritten: (count: number, evicted: QueueRecord[], overQuota: Array<{ id: string; messageId: string }>) => void, onError: (err: unknown, lost: NewRecord[]) => void) {
-    this.#maxEvents = maxEvents;
-    this.#onWritten = onWritten;
-    this.#onError = onError;
-  }
-
-  attach(store: QueueStore): void {
-    this.#store = store;
-    if (this.#buffer.length > 0) this.#schedule();
-  }
-
-  push(record: Omit<NewRecord, 'id'>): void {
-    this.#buffer.push({ id: localId(), ...record });
-    if (this.#store) this.#schedule();
-  }
-
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
     queueMicrotask(() => {
-      this.#scheduled = false;
-      const records = this.#buffer;
-      this.#buffer = [];
-      this.#appending.push(...records);
+      scheduled = false;
+      const records = buffer;
+      buffer = [];
+      appending.push(...records);
       // Transactions are chained so that FIFO order across tasks is the order of calls.
-      this.#writing = this.#writing.then(() => this.#write(records));
+      writing = writing.then(() => write(records));
     });
-  }
+  };
 
-  async #write(records: NewRecord[]): Promise<void> {
-    const store = this.#store!;
+  const write = async (records: NewRecord[]): Promise<void> => {
     try {
-      const { stored, evicted, overQuota = [] } = await store.append(records, this.#maxEvents());
+      const { stored, evicted, overQuota = [] } = await store!.append(records, maxEvents());
       for (const r of stored) {
-        if (this.#skipped.size || this.#mirror.size >= MIRROR_MAX) this.#skipped.add(r.id);
-        else this.#mirror.set(r.id, r);
+        if (skipped.size || mirror.size >= MIRROR_MAX) skipped.add(r.id);
+        else mirror.set(r.id, r);
       }
-      this.forget([...evicted, ...overQuota].map((r) => r.id));
-      this.#onWritten(stored.length, evicted, overQuota);
+      forget([...evicted, ...overQuota].map((r) => r.id));
+      onWritten(stored.length, evicted, overQuota);
     } catch (err) {
-      this.#onError(err, records);
+      onError(err, records);
     } finally {
       // Appends are chained, so the ones completing are always the oldest still listed.
-      this.#appending.splice(0, records.length);
+      appending.splice(0, records.length);
     }
-  }
-
-  /** Resolves when everything pushed so far (once the store is attached) is in the store. */
-  async settled(): Promise<void> {
-    // The microtask that hands the buffer to `writing` runs before this continues.
-    await null;
-    await this.#writing;
-  }
+  };
 
   /** These records are settled (delivered or dropped, by any tab): never send them again. */
-  forget(ids: Iterable<string>): void {
+  const forget = (ids: Iterable<string>): void => {
     for (const id of ids) {
-      this.#mirror.delete(id);
-      this.#skipped.delete(id);
+      mirror.delete(id);
+      skipped.delete(id);
     }
-  }
+  };
 
-  /**
-   * This tab's oldest unsettled records (persisted, with their chunk, then being appended,
-   * then still buffered), oldest first; the unpersisted ones only while nothing older is
-   * missing from the mirror.
-   */
-  unsettled(): Array<NewRecord & { chunk?: number }> {
-    const mirrored = [...this.#mirror.values()];
-    return this.#skipped.size ? mirrored : [...mirrored, ...this.#appending, ...this.#buffer];
-  }
+  return {
+    attach(to: QueueStore): void {
+      store = to;
+      if (buffer.length > 0) schedule();
+    },
 
-  /** The persisted record with this id, if this tab queued it and it is unsettled. */
-  persisted(id: string): QueueRecord | undefined {
-    return this.#mirror.get(id);
-  }
+    push(record: Omit<NewRecord, 'id'>): void {
+      buffer.push({ id: localId(), ...record });
+      if (store) schedule();
+    },
 
-  pendingWrites(): number {
-    return this.#buffer.length;
-  }
+    /** Resolves when everything pushed so far (once the store is attached) is in the store. */
+    async settled(): Promise<void> {
+      // The microtask that hands the buffer to `writing` runs before this continues.
+      await null;
+      await writing;
+    },
+
+    forget,
+
+    /**
+     * This tab's oldest unsettled records (persisted, with their chunk, then being appended,
+     * then still buffered), oldest first; the unpersisted ones only while nothing older is
+     * missing from the mirror.
+     */
+    unsettled(): Array<NewRecord & { chunk?: number }> {
+      const mirrored = [...mirror.values()];
+      return skipped.size ? mirrored : [...mirrored, ...appending, ...buffer];
+    },
+
+    /** The persisted record with this id, if this tab queued it and it is unsettled. */
+    persisted: (id: string): QueueRecord | undefined => mirror.get(id),
+
+    pendingWrites: (): number => buffer.length,
+  };
 }
