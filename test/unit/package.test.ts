@@ -9,13 +9,13 @@ const read = (p: string) => readFileSync(new URL(p, root));
 const gz = (p: string) => gzipSync(read(p), { level: 9 }).byteLength;
 
 /**
- * Byte budgets (gzip -9). A budget that grows needs a reason in the commit. 10.75 KiB: 8 KiB plus
- * this round's gains (the answer policy, page-hide order and settling under the lock, storage
- * that survives a closed IndexedDB or a full localStorage, consent, sessions, campaigns,
- * identity adoption, debug). Issue 14 asked for 9 KiB; the README's size section says where the
- * bytes are and what was measured to cut them.
+ * Byte budgets (gzip -9). A budget that grows needs a reason in the commit. 9.5 KiB: issue 14
+ * asked for 9 KiB with its features (consent, sessions, campaigns, identity adoption, debug);
+ * the hostile-path work of the same round (the answer policy, page-hide order and settling under
+ * the lock, storage that survives a closed IndexedDB or a full localStorage) came on top. The
+ * README's size section says where the bytes are and what was measured to cut them.
  */
-const BUDGETS = { 'dist/ferry.iife.js': 10.75 * 1024, 'dist/sdk/index.js': 10.75 * 1024 };
+const BUDGETS = { 'dist/ferry.iife.js': 9.5 * 1024, 'dist/sdk/index.js': 9.5 * 1024 };
 
 describe('package', () => {
   it('keeps the browser builds inside their gzip budgets', () => {
