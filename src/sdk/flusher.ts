@@ -309,9 +309,10 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
      * request everything this tab knows unsettled, oldest first: the batch its drain has on
      * the wire, then its own newer events. The server thus sees this tab's events in order
      * whichever request lands first, and dedupe absorbs the copy. Nothing new since the last
-     * request (a tab switch and back) costs nothing. The request goes at once; its answer is
-     * settled like any other, under the lock (this tab's drain settles it if it holds the lock),
-     * so that no tab reads events it acknowledged before they are deleted.
+     * request (a tab switch and back) costs nothing. The request goes at once, and its turn at
+     * the lock is taken at once too: its answer is settled under the lock (this tab's drain
+     * settles it if it holds the lock), so that no tab reads the events it carries while its
+     * answer is on the way, nor before they are deleted.
      */
     flushOnExit(): void {
       if (stopped || isOffline() || backoff.nextAttemptAt > now() || !consented()) return;
@@ -325,8 +326,10 @@ export function createFlusher({ store, options, emitter, lock, compress, queue, 
       let done: Promise<unknown> | undefined;
       const settleExit = () => (done ??= answer.then((settleIt) => settleIt()));
       exits.add(settleExit);
-      void answer
-        .then(() => lock.withLock(settleExit))
+      // The lock is asked for now, not once answered: a drain that asks after this (any tab's)
+      // waits for the answer to be settled instead of reading these events while it is on the way.
+      void lock
+        .withLock(settleExit)
         .catch(() => undefined)
         .finally(() => exits.delete(settleExit));
     },

@@ -123,6 +123,50 @@ function sharedLock(): FlushLock {
   };
 }
 
+it('a page-hide request takes its turn at the lock when it is sent: no tab reads its events while its answer is on the way', async () => {
+  let letFirstGo!: () => void;
+  const firstHeld = new Promise<void>((r) => (letFirstGo = r));
+  // The sending tab's first request waits; the hidden tab's keepalive answer comes 200 ms later.
+  stub = stubFetch(async (_, n) => {
+    if (n === 1) await firstHeld;
+    if (n === 2) await new Promise((r) => setTimeout(r, 200));
+    return { status: 200 };
+  });
+  const store = memoryStore();
+  const lock = sharedLock();
+  const tab = () => {
+    const queue = new WriteQueue(() => 10_000, () => {}, () => {});
+    queue.attach(store);
+    const flusher = new Flusher({
+      store,
+      queue,
+      options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', flushAt: 2 }),
+      emitter: new Emitter(),
+      lock,
+      consented: () => true,
+      compress: async (text) => new TextEncoder().encode(text),
+    });
+    return { queue, flusher };
+  };
+  const sender = tab();
+  const hidden = tab();
+  try {
+    for (let i = 0; i < 6; i++) hidden.queue.push({ json: `{"messageId":"m${i}"}`, messageId: `m${i}`, enqueuedAt: Date.now() });
+    await hidden.queue.settled();
+    const drained = sender.flusher.flush(false);
+    await expect.poll(() => stub!.requests.length).toBe(1);
+    hidden.flusher.flushOnExit();
+    await expect.poll(() => stub!.requests.length).toBe(2);
+    // The sender's answer comes first: its next read waits for the page-hide answer to settle.
+    letFirstGo();
+    expect(await drained).toMatchObject({ ok: true, remaining: 0 });
+    expect(stub.requests.map((r) => r.body.batch.map((e) => e.messageId))).toEqual([['m0', 'm1'], ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']]);
+  } finally {
+    sender.flusher.stop();
+    hidden.flusher.stop();
+  }
+});
+
 it('no tab sends again what a page-hide request of another tab had acknowledged: that answer settles under the lock', async () => {
   let letFirstGo!: () => void;
   const firstHeld = new Promise<void>((r) => (letFirstGo = r));
