@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import type { QueueStore } from '../../../src/sdk/queue-store.js';
 import { afterEach, expect, it } from 'vitest';
 import { Emitter } from '../../../src/sdk/emitter.js';
 import { Flusher } from '../../../src/sdk/flusher.js';
@@ -109,6 +110,22 @@ it('coming online while a drain that saw "offline" is still finishing is not los
   }
 });
 
+/** One tab of the origin: its write queue and flusher over the shared store and lock. */
+function tabOn(store: QueueStore, lock: FlushLock) {
+  const queue = new WriteQueue(() => 10_000, () => {}, () => {});
+  queue.attach(store);
+  const flusher = new Flusher({
+    store,
+    queue,
+    options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', flushAt: 2 }),
+    emitter: new Emitter(),
+    lock,
+    consented: () => true,
+    compress: async (text) => new TextEncoder().encode(text),
+  });
+  return { queue, flusher };
+}
+
 /** One lock for several tabs' flushers, granted in the order asked, as Web Locks do. */
 function sharedLock(): FlushLock {
   let tail: Promise<unknown> = Promise.resolve();
@@ -134,20 +151,7 @@ it('a page-hide request takes its turn at the lock when it is sent: no tab reads
   });
   const store = memoryStore();
   const lock = sharedLock();
-  const tab = () => {
-    const queue = new WriteQueue(() => 10_000, () => {}, () => {});
-    queue.attach(store);
-    const flusher = new Flusher({
-      store,
-      queue,
-      options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', flushAt: 2 }),
-      emitter: new Emitter(),
-      lock,
-      consented: () => true,
-      compress: async (text) => new TextEncoder().encode(text),
-    });
-    return { queue, flusher };
-  };
+  const tab = () => tabOn(store, lock);
   const sender = tab();
   const hidden = tab();
   try {
@@ -184,20 +188,7 @@ it('no tab sends again what a page-hide request of another tab had acknowledged:
     return remove(records);
   };
   const lock = sharedLock();
-  const tab = () => {
-    const queue = new WriteQueue(() => 10_000, () => {}, () => {});
-    queue.attach(store);
-    const flusher = new Flusher({
-      store,
-      queue,
-      options: resolveOptions({ writeKey: 'k', endpoint: 'http://127.0.0.1:9', flushAt: 2 }),
-      emitter: new Emitter(),
-      lock,
-      consented: () => true,
-      compress: async (text) => new TextEncoder().encode(text),
-    });
-    return { queue, flusher };
-  };
+  const tab = () => tabOn(store, lock);
   const sender = tab();
   const hidden = tab();
   try {
